@@ -1,0 +1,61 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace MLNet.DeepText;
+
+/// <summary>Entry points of MLNet.DeepText on ML.NET's catalogs.</summary>
+public static class DeepTextCatalog
+{
+    /// <summary>
+    /// A plain Transformer encoder classifier over a text column: token + position embeddings, pre-norm
+    /// self-attention blocks, masked pooling and a linear head, trained from scratch.
+    /// The label must be a key (use <c>MapValueToKey</c>); outputs <c>PredictedLabel</c> and <c>Score</c>.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">Key-typed label column.</param>
+    /// <param name="textColumnName">Text column.</param>
+    /// <param name="maxEpochs">Upper bound on epochs (early stopping on a validation split usually ends sooner).</param>
+    /// <param name="batchSize">Examples per step.</param>
+    /// <param name="maxTokens">Tokens kept per text.</param>
+    /// <param name="validationSet">Data for early stopping; null holds out 10% of the training data.</param>
+    public static TransformerEncoderTrainer TransformerEncoder(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string textColumnName = "Text",
+        int maxEpochs = 20,
+        int batchSize = 32,
+        int maxTokens = 256,
+        IDataView? validationSet = null) =>
+        catalog.TransformerEncoder(new TransformerEncoderOptions
+        {
+            LabelColumnName = labelColumnName,
+            TextColumnName = textColumnName,
+            MaxEpochs = maxEpochs,
+            BatchSize = batchSize,
+            MaxTokens = maxTokens,
+            ValidationSet = validationSet,
+        });
+
+    /// <summary>A plain Transformer encoder classifier configured by <paramref name="options"/>.</summary>
+    public static TransformerEncoderTrainer TransformerEncoder(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, TransformerEncoderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new TransformerEncoderTrainer(MlNetBridge.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
+    /// Lets <c>mlContext.Model.Load</c> read models that contain DeepText transformers. Call it once on an
+    /// <see cref="MLContext"/> that has not created a DeepText trainer (for example in a process that only
+    /// loads and scores a saved model). The trainer catalog methods call it for you.
+    /// </summary>
+    public static MLContext RegisterDeepText(this MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        Register(mlContext);
+        return mlContext;
+    }
+
+    internal static void Register(IHostEnvironment env) =>
+        MlNetBridge.RegisterLoader(env.ComponentCatalog, typeof(DeepTextTransformer), DeepTextTransformer.LoaderSignature);
+}

@@ -1,0 +1,131 @@
+using Microsoft.ML;
+using Microsoft.ML.Tokenizers;
+using MLNet.DeepText.Text;
+using MLNet.DeepText.Training;
+
+namespace MLNet.DeepText;
+
+/// <summary>
+/// Options shared by every DeepText trainer: columns, tokenization, training loop and device.
+/// The defaults are meant to work on ordinary business text on a laptop CPU.
+/// </summary>
+public abstract class DeepTextOptions
+{
+    /// <summary>Label column; must be a key (use <c>MapValueToKey</c>). Rows whose key is missing are skipped.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+    /// <summary>Text column to classify. Null or empty text is valid and gets a prediction.</summary>
+    public string TextColumnName { get; set; } = "Text";
+    /// <summary>Output column with the predicted class (a key carrying the training label's values).</summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+    /// <summary>Output column with the class probabilities (a float vector with one slot per class).</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>
+    /// Tokenizer to use instead of the default tiktoken <c>cl100k_base</c> encoding. The saved model records
+    /// <see cref="TokenizerName"/>, so set that to a name of your own; loading in another process needs
+    /// <see cref="DeepTextTokenizers.Register"/> with the same name first.
+    /// </summary>
+    public Tokenizer? Tokenizer { get; set; }
+    /// <summary>Name of the tokenizer in <see cref="DeepTextTokenizers"/>. Default: <c>cl100k_base</c>.</summary>
+    public string TokenizerName { get; set; } = DeepTextTokenizers.Default;
+    /// <summary>Tokens kept per text, 1 to 65,536. Default 256.</summary>
+    public int MaxTokens { get; set; } = 256;
+    /// <summary>Which tokens are kept when a text is longer than <see cref="MaxTokens"/>. Default: head and tail.</summary>
+    public TruncationPolicy Truncation { get; set; } = TruncationPolicy.HeadAndTail;
+    /// <summary>A token must occur at least this often in the training text to get its own embedding (≥ 1). Default 2.</summary>
+    public int MinTokenCount { get; set; } = 2;
+    /// <summary>Largest vocabulary (embedding rows, 3 reserved ids included), 4 to 1,000,000. Default 30,000.</summary>
+    public int MaxVocabularySize { get; set; } = 30_000;
+
+    /// <summary>Examples per training step, 1 to 4,096. Default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+    /// <summary>Upper bound on training epochs, ≥ 1; early stopping usually ends sooner. Default 20.</summary>
+    public int MaxEpochs { get; set; } = 20;
+    /// <summary>Peak AdamW learning rate, in (0, 1]. Default 5e-4.</summary>
+    public double LearningRate { get; set; } = 5e-4;
+    /// <summary>AdamW weight decay on weight matrices, in [0, 1]. Default 0.01.</summary>
+    public double WeightDecay { get; set; } = 0.01;
+    /// <summary>Fraction of the planned steps used for linear warm-up, in [0, 1). Default 0.06.</summary>
+    public double WarmupFraction { get; set; } = 0.06;
+    /// <summary>Label smoothing of the cross-entropy loss, in [0, 1). Default 0.1.</summary>
+    public double LabelSmoothing { get; set; } = 0.1;
+    /// <summary>Maximum gradient norm, ≥ 0 (0 disables clipping). Default 1.</summary>
+    public double GradientClipNorm { get; set; } = 1.0;
+    /// <summary>Epochs without a better validation score before training stops, ≥ 1. Default 3.</summary>
+    public int EarlyStoppingPatience { get; set; } = 3;
+    /// <summary>
+    /// Data to pick the best epoch and stop early on. When null, a seeded stratified
+    /// <see cref="ValidationFraction"/> of the training data is held out instead.
+    /// </summary>
+    public IDataView? ValidationSet { get; set; }
+    /// <summary>Fraction of the training rows held out for validation when no <see cref="ValidationSet"/> is given, in [0, 0.5]. 0 trains on everything for <see cref="MaxEpochs"/> epochs. Default 0.1.</summary>
+    public double ValidationFraction { get; set; } = 0.1;
+
+    /// <summary>Random seed; null takes one from the <c>MLContext</c>'s seed.</summary>
+    public int? Seed { get; set; }
+    /// <summary>Torch device ("cpu", "cuda", "cuda:1"). Null: CUDA when available (device <c>MLContext.GpuDeviceId</c>), else the CPU.</summary>
+    public string? Device { get; set; }
+    /// <summary>Rows scored per forward pass when transforming data, 1 to 4,096. Default 64.</summary>
+    public int PredictionBatchSize { get; set; } = 64;
+    /// <summary>Receives a report after every epoch (also written to <c>MLContext.Log</c>).</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+    /// <summary>Stops training with <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option and its allowed range.</summary>
+    public virtual void Validate()
+    {
+        RequireName(LabelColumnName, nameof(LabelColumnName));
+        RequireName(TextColumnName, nameof(TextColumnName));
+        RequireName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+        RequireName(ScoreColumnName, nameof(ScoreColumnName));
+        RequireName(TokenizerName, nameof(TokenizerName));
+        if (Tokenizer is not null && TokenizerName == DeepTextTokenizers.Default)
+            throw new ArgumentException(
+                $"A custom Tokenizer was given but TokenizerName is still '{DeepTextTokenizers.Default}'. Set TokenizerName to a name of your own: " +
+                "the saved model records it, and loading it in another process needs DeepTextTokenizers.Register(name, tokenizer).", nameof(TokenizerName));
+        if (Tokenizer is null && !DeepTextTokenizers.IsRegistered(TokenizerName))
+            throw new ArgumentException($"TokenizerName '{TokenizerName}' is not registered; pass the Tokenizer option or call DeepTextTokenizers.Register first.", nameof(TokenizerName));
+        if (!Enum.IsDefined(Truncation)) Fail(nameof(Truncation), Truncation, $"one of {string.Join(", ", Enum.GetNames<TruncationPolicy>())}");
+        Range(nameof(MaxTokens), MaxTokens, 1, 65_536);
+        Range(nameof(MinTokenCount), MinTokenCount, 1, int.MaxValue);
+        Range(nameof(MaxVocabularySize), MaxVocabularySize, 4, 1_000_000);
+        Range(nameof(BatchSize), BatchSize, 1, 4096);
+        Range(nameof(MaxEpochs), MaxEpochs, 1, 100_000);
+        if (!(LearningRate > 0 && LearningRate <= 1)) Fail(nameof(LearningRate), LearningRate, "(0, 1]");
+        Range(nameof(WeightDecay), WeightDecay, 0, 1);
+        if (!(WarmupFraction >= 0 && WarmupFraction < 1)) Fail(nameof(WarmupFraction), WarmupFraction, "[0, 1)");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) Fail(nameof(LabelSmoothing), LabelSmoothing, "[0, 1)");
+        Range(nameof(GradientClipNorm), GradientClipNorm, 0, double.MaxValue);
+        Range(nameof(EarlyStoppingPatience), EarlyStoppingPatience, 1, 100_000);
+        Range(nameof(ValidationFraction), ValidationFraction, 0, 0.5);
+        Range(nameof(PredictionBatchSize), PredictionBatchSize, 1, 4096);
+        if (Device is not null)
+        {
+            try { TorchSharp.torch.device(Device); }
+            catch (Exception e) { throw new ArgumentOutOfRangeException(nameof(Device), Device, $"Device must be 'cpu', 'cuda' or 'cuda:N' ({e.Message})."); }
+        }
+    }
+
+    internal TrainingSettings ToTrainingSettings(int seed) => new()
+    {
+        BatchSize = BatchSize, MaxEpochs = MaxEpochs, LearningRate = LearningRate, WeightDecay = WeightDecay,
+        WarmupFraction = WarmupFraction, LabelSmoothing = LabelSmoothing, GradientClipNorm = GradientClipNorm,
+        EarlyStoppingPatience = EarlyStoppingPatience, Seed = seed,
+    };
+
+    /// <summary>Throws unless <paramref name="low"/> ≤ <paramref name="value"/> ≤ <paramref name="high"/>.</summary>
+    protected static void Range(string option, double value, double low, double high)
+    {
+        if (!(value >= low && value <= high))
+            Fail(option, value, high >= int.MaxValue ? $"≥ {low}" : $"[{low}, {high}]");
+    }
+
+    protected static void Fail(string option, object value, string allowed) =>
+        throw new ArgumentOutOfRangeException(option, value, $"Option {option} = {value} is invalid; allowed: {allowed}.");
+
+    private static void RequireName(string? value, string option)
+    {
+        if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"Option {option} must name a column (it is empty).", option);
+    }
+}

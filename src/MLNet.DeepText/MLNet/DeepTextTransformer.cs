@@ -1,0 +1,182 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.DeepText.Models;
+using MLNet.DeepText.Text;
+using MLNet.DeepText.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepText;
+
+/// <summary>
+/// A fitted DeepText classifier (every model family produces this type). It reads the text column and adds
+/// <c>PredictedLabel</c> (a key carrying the training label's values) and <c>Score</c> (softmax probabilities,
+/// one slot per class, slot names = class names). <c>Transform</c> scores rows in batches; it works with
+/// <c>PredictionEngine</c>, <c>Evaluate</c>, <c>CrossValidate</c> and <c>mlContext.Model.Save/Load</c>.
+/// Dispose it to free the model's native memory.
+/// </summary>
+public sealed class DeepTextTransformer : ITransformer, IDisposable
+{
+    internal const string LoaderSignature = "DeepTextClassifier";
+    private const string ModelSignature = "DTXTCLSF";
+    private const uint FormatVersion = 0x00010001;
+
+    private readonly object _lock = new();
+    private bool _disposed;
+
+    internal TextClassifier Model { get; }
+    internal ClassifierSpec Spec { get; }
+    internal TextEncoder Encoder { get; }
+    internal Device Device { get; }
+    internal LabelKeyValues? LabelKeyValues { get; }
+    internal string[] ClassNames { get; }
+
+    /// <summary>The text column read.</summary>
+    public string TextColumnName { get; }
+    /// <summary>The predicted label column written.</summary>
+    public string PredictedLabelColumnName { get; }
+    /// <summary>The score column written.</summary>
+    public string ScoreColumnName { get; }
+    /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
+    public int PredictionBatchSize { get; }
+    /// <summary>Number of classes (the label key's cardinality).</summary>
+    public int NumberOfClasses => Spec.NumberOfClasses;
+    /// <summary>Trainable parameters of the model.</summary>
+    public long ParameterCount => Model.ParameterCount;
+    /// <summary>The model family, e.g. "TransformerEncoder".</summary>
+    public string ModelKind => JsonDocument.Parse(Spec.ToJson()).RootElement.GetProperty("kind").GetString()!;
+    /// <summary>The architecture as JSON (the spec the model is rebuilt from at load time).</summary>
+    public string ArchitectureJson => Spec.ToJson();
+    /// <summary>What training did (epochs, best epoch, validation accuracy); kept in the saved model.</summary>
+    public TrainingSummary? TrainingSummary { get; }
+
+    bool ITransformer.IsRowToRowMapper => true;
+
+    internal DeepTextTransformer(TextClassifier model, ClassifierSpec spec, TextEncoder encoder, Device device,
+        LabelKeyValues? labelKeyValues, string textColumn, string predictedLabelColumn, string scoreColumn,
+        int predictionBatchSize, TrainingSummary? summary)
+    {
+        Model = model;
+        Spec = spec;
+        Encoder = encoder;
+        Device = device;
+        LabelKeyValues = labelKeyValues;
+        ClassNames = LabelKeyValues.SlotNames(labelKeyValues, spec.NumberOfClasses);
+        TextColumnName = textColumn;
+        PredictedLabelColumnName = predictedLabelColumn;
+        ScoreColumnName = scoreColumn;
+        PredictionBatchSize = predictionBatchSize;
+        TrainingSummary = summary;
+        Model.eval();
+    }
+
+    /// <summary>Class probabilities for each text (null = empty text), in order, batched.</summary>
+    public float[][] PredictProbabilities(IReadOnlyList<string?> texts) =>
+        Score(texts.Select(t => (t ?? "").AsMemory()).ToArray());
+
+    internal float[][] Score(IReadOnlyList<ReadOnlyMemory<char>> texts)
+    {
+        var sequences = texts.Select(t => Encoder.Encode(t.Span)).ToArray();
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Predictor.PredictProbabilities(Model, sequences, PredictionBatchSize, Device);
+        }
+    }
+
+    // ---------- schema ----------
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        CheckTextColumn(inputSchema, TextColumnName);
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        var labelAnnotations = new DataViewSchema.Annotations.Builder();
+        LabelKeyValues?.AddTo(labelAnnotations);
+        builder.AddColumn(PredictedLabelColumnName, new KeyDataViewType(typeof(uint), NumberOfClasses), labelAnnotations.ToAnnotations());
+        var scoreAnnotations = new DataViewSchema.Annotations.Builder();
+        var slotNames = ClassNames.Select(n => n.AsMemory()).ToArray();
+        scoreAnnotations.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, NumberOfClasses),
+            (ref VBuffer<ReadOnlyMemory<char>> dst) => dst = new VBuffer<ReadOnlyMemory<char>>(slotNames.Length, slotNames));
+        scoreAnnotations.AddPrimitiveValue("ScoreColumnKind", TextDataViewType.Instance, "MulticlassClassification".AsMemory());
+        scoreAnnotations.AddPrimitiveValue("ScoreValueKind", TextDataViewType.Instance, "Score".AsMemory());
+        builder.AddColumn(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, NumberOfClasses), scoreAnnotations.ToAnnotations());
+        return builder.ToSchema();
+    }
+
+    internal static DataViewSchema.Column CheckTextColumn(DataViewSchema schema, string name)
+    {
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema),
+                $"The text column '{name}' was not found in the input data. Available columns: {string.Join(", ", schema.Select(c => c.Name))}. " +
+                "Set TextColumnName (textColumnName) to the column that holds the text.");
+        if (column.Type is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"The text column '{name}' has type {column.Type}, but text (string) is required.");
+        return column;
+    }
+
+    public IDataView Transform(IDataView input) => new DeepTextDataView(this, input);
+
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new DeepTextRowMapper(this, inputSchema);
+
+    // ---------- save / load (through MlNetBridge) ----------
+
+    private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
+        string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        var writer = MlNetBridge.BeginSave(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
+        var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
+            TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary);
+        writer.Write(JsonSerializer.Serialize(metadata));
+        writer.Write(LabelKeyValues is not null);
+        LabelKeyValues?.Write(writer);
+        MlNetBridge.SaveBinaryStream(ctx, "Vocabulary.bin", w =>
+        {
+            var ids = Encoder.Vocabulary!.TokenizerIds;
+            w.Write(ids.Count);
+            foreach (var id in ids) w.Write(id);
+        });
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            MlNetBridge.SaveBinaryStream(ctx, "Weights.bin", w => Model.save(w));
+        }
+    }
+
+    /// <summary>Called by ML.NET's model loader (registered by <see cref="DeepTextCatalog.RegisterDeepText"/>).</summary>
+    internal static DeepTextTransformer Create(IHostEnvironment env, object ctx)
+    {
+        var reader = MlNetBridge.BeginLoad(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
+        var metadata = JsonSerializer.Deserialize<Metadata>(reader.ReadString()) ?? throw new InvalidDataException("Empty DeepText model metadata.");
+        var keyValues = reader.ReadBoolean() ? LabelKeyValues.Read(reader) : null;
+        int[] vocabulary = [];
+        MlNetBridge.LoadBinaryStream(ctx, "Vocabulary.bin", r =>
+        {
+            vocabulary = new int[r.ReadInt32()];
+            for (int i = 0; i < vocabulary.Length; i++) vocabulary[i] = r.ReadInt32();
+        });
+        var spec = ClassifierSpec.FromJson(metadata.Spec);
+        var encoder = new TextEncoder(metadata.TokenizerName, metadata.MaxTokens, metadata.Truncation, new Vocabulary(vocabulary));
+        var device = DeviceSelector.Select(null, env is MLContext ml ? ml.GpuDeviceId : null, fallbackToCpu: true);
+        var model = spec.Build();
+        MlNetBridge.LoadBinaryStream(ctx, "Weights.bin", r => model.load(r));
+        model.to(device);
+        return new DeepTextTransformer(model, spec, encoder, device, keyValues, metadata.TextColumnName,
+            metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary);
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            Model.Dispose();
+        }
+    }
+}

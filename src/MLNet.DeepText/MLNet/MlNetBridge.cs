@@ -1,0 +1,146 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace MLNet.DeepText;
+
+/// <summary>
+/// The one place that reaches ML.NET internals (by reflection), because ML.NET 5 offers no public way for a
+/// third-party transformer to take part in <c>mlContext.Model.Save/Load</c> (research/mlnet.md §2):
+/// writing and reading model streams, registering our loader in a <see cref="ComponentCatalog"/>,
+/// making <see cref="SchemaShape.Column"/>s, reading a catalog's environment and a host's cancel flag.
+/// Every member is looked up once; if one is missing (an ML.NET version we do not support) the first use
+/// fails with a message that says so.
+/// </summary>
+internal static class MlNetBridge
+{
+    private const BindingFlags Any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
+    private static readonly Assembly s_core = typeof(ModelSaveContext).Assembly;
+    private static readonly Lazy<Members> s_members = new(Resolve);
+    private static readonly ConditionalWeakTable<ComponentCatalog, object> s_registered = new();
+
+    private sealed record Members(
+        Type VersionInfo, ConstructorInfo VersionInfoCtor,
+        MethodInfo SaveCheckAtModel, MethodInfo SetVersionInfo, FieldInfo SaveWriter, MethodInfo SaveBinaryStream,
+        Type LoadContext, MethodInfo LoadCheckAtModel, FieldInfo LoadReader, MethodInfo TryLoadBinaryStream,
+        ConstructorInfo LoadableClassAttributeCtor, Type SignatureLoadModel, ConstructorInfo LoadableClassInfoCtor, MethodInfo AddClass,
+        ConstructorInfo SchemaShapeColumnCtor, PropertyInfo CatalogEnvironment);
+
+    /// <summary>Fails with a clear message unless every internal member the bridge needs is present.</summary>
+    public static void SelfCheck() => _ = s_members.Value;
+
+    private static Members Resolve()
+    {
+        try
+        {
+            var versionInfo = Need(s_core.GetType("Microsoft.ML.VersionInfo"), "type Microsoft.ML.VersionInfo");
+            var loadContext = Need(s_core.GetType("Microsoft.ML.ModelLoadContext"), "type Microsoft.ML.ModelLoadContext");
+            var attribute = Need(s_core.GetType("Microsoft.ML.LoadableClassAttribute"), "type Microsoft.ML.LoadableClassAttribute");
+            var attributeBase = Need(s_core.GetType("Microsoft.ML.LoadableClassAttributeBase"), "type Microsoft.ML.LoadableClassAttributeBase");
+            var signature = Need(s_core.GetType("Microsoft.ML.SignatureLoadModel"), "type Microsoft.ML.SignatureLoadModel");
+            var classInfo = Need(typeof(ComponentCatalog).GetNestedType("LoadableClassInfo", Any), "type ComponentCatalog.LoadableClassInfo");
+            var internalCatalog = Need(typeof(SchemaShape).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog")
+                ?? typeof(MLContext).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog"), "type Microsoft.ML.Data.IInternalCatalog");
+            var save = typeof(ModelSaveContext);
+            return new Members(
+                versionInfo,
+                Need(versionInfo.GetConstructor(Any, [typeof(string), typeof(uint), typeof(uint), typeof(uint), typeof(string), typeof(string), typeof(string)]), "VersionInfo(..)"),
+                Need(save.GetMethod("CheckAtModel", Any, Type.EmptyTypes), "ModelSaveContext.CheckAtModel()"),
+                Need(save.GetMethod("SetVersionInfo", Any, [versionInfo]), "ModelSaveContext.SetVersionInfo"),
+                Need(save.GetField("Writer", Any), "ModelSaveContext.Writer"),
+                Need(save.GetMethod("SaveBinaryStream", Any, [typeof(string), typeof(Action<BinaryWriter>)]), "ModelSaveContext.SaveBinaryStream"),
+                loadContext,
+                Need(loadContext.GetMethod("CheckAtModel", Any, [versionInfo]), "ModelLoadContext.CheckAtModel(VersionInfo)"),
+                Need(loadContext.GetField("Reader", Any), "ModelLoadContext.Reader"),
+                Need(loadContext.GetMethod("TryLoadBinaryStream", Any, [typeof(string), typeof(Action<BinaryReader>)]), "ModelLoadContext.TryLoadBinaryStream"),
+                Need(attribute.GetConstructor(Any, [typeof(Type), typeof(Type), typeof(Type), typeof(Type), typeof(string), typeof(string[])]), "LoadableClassAttribute(..)"),
+                signature,
+                Need(classInfo.GetConstructor(Any, [attributeBase, typeof(MethodInfo), typeof(ConstructorInfo), typeof(MethodInfo), typeof(bool)]), "LoadableClassInfo(..)"),
+                Need(typeof(ComponentCatalog).GetMethod("AddClass", Any), "ComponentCatalog.AddClass"),
+                Need(typeof(SchemaShape.Column).GetConstructor(Any, [typeof(string), typeof(SchemaShape.Column.VectorKind), typeof(DataViewType), typeof(bool), typeof(SchemaShape)]), "SchemaShape.Column(..)"),
+                Need(internalCatalog.GetProperty("Environment", Any), "IInternalCatalog.Environment"));
+        }
+        catch (MissingMemberException e)
+        {
+            throw new NotSupportedException(
+                $"MLNet.DeepText cannot use this version of Microsoft.ML ({s_core.GetName().Version}): the internal member {e.Message} " +
+                "that model save/load relies on was not found. MLNet.DeepText supports Microsoft.ML [5.0.1, 6.0).", e);
+        }
+
+        static T Need<T>(T? value, string what) where T : class => value ?? throw new MissingMemberException(what);
+    }
+
+    // ---------- save / load ----------
+
+    public static object VersionInfo(string modelSignature, uint version, string loaderSignature) =>
+        s_members.Value.VersionInfoCtor.Invoke([modelSignature, version, version, version, typeof(MlNetBridge).Assembly.GetName().Name, loaderSignature, null]);
+
+    /// <summary>Writes our header through the save context and returns its main writer.</summary>
+    public static BinaryWriter BeginSave(ModelSaveContext ctx, object versionInfo)
+    {
+        var m = s_members.Value;
+        Invoke(m.SaveCheckAtModel, ctx);
+        Invoke(m.SetVersionInfo, ctx, versionInfo);
+        return (BinaryWriter)m.SaveWriter.GetValue(ctx)!;
+    }
+
+    public static void SaveBinaryStream(ModelSaveContext ctx, string name, Action<BinaryWriter> write) =>
+        Invoke(s_members.Value.SaveBinaryStream, ctx, name, write);
+
+    /// <summary>Checks the header of a load context (an internal <c>ModelLoadContext</c>) and returns its main reader.</summary>
+    public static BinaryReader BeginLoad(object ctx, object versionInfo)
+    {
+        var m = s_members.Value;
+        Invoke(m.LoadCheckAtModel, ctx, versionInfo);
+        return (BinaryReader)m.LoadReader.GetValue(ctx)!;
+    }
+
+    public static void LoadBinaryStream(object ctx, string name, Action<BinaryReader> read)
+    {
+        if (!(bool)Invoke(s_members.Value.TryLoadBinaryStream, ctx, name, read)!)
+            throw new InvalidDataException($"The model file has no '{name}' entry; it is damaged or was not written by MLNet.DeepText.");
+    }
+
+    /// <summary>
+    /// Registers a loader in <paramref name="catalog"/> so that <c>mlContext.Model.Load</c> can rebuild
+    /// <paramref name="instanceType"/> through its <c>static Create(IHostEnvironment, object)</c> method.
+    /// </summary>
+    public static void RegisterLoader(ComponentCatalog catalog, Type instanceType, string loaderSignature)
+    {
+        var m = s_members.Value;
+        lock (s_registered)
+        {
+            if (s_registered.TryGetValue(catalog, out _)) return;
+            var create = instanceType.GetMethod("Create", Any, [typeof(IHostEnvironment), typeof(object)])
+                ?? throw new MissingMethodException(instanceType.FullName, "Create(IHostEnvironment, object)");
+            var attribute = m.LoadableClassAttributeCtor.Invoke([instanceType, instanceType, null, m.SignatureLoadModel, instanceType.Name, new[] { loaderSignature }]);
+            var info = m.LoadableClassInfoCtor.Invoke([attribute, null, null, create, true]);
+            Invoke(m.AddClass, catalog, info, new[] { loaderSignature }, false);
+            s_registered.Add(catalog, new object());
+        }
+    }
+
+    // ---------- other internals ----------
+
+    public static IHostEnvironment GetEnvironment(object catalog) =>
+        (IHostEnvironment)s_members.Value.CatalogEnvironment.GetValue(catalog)!;
+
+    /// <summary>True once <c>MLContext</c> cancellation reached <paramref name="host"/> (its public <c>IsCanceled</c>).</summary>
+    public static bool IsCanceled(IHost host) =>
+        host.GetType().GetProperty("IsCanceled", BindingFlags.Public | BindingFlags.Instance)?.GetValue(host) is true;
+
+    public static SchemaShape.Column ShapeColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey, IEnumerable<SchemaShape.Column>? annotations = null) =>
+        (SchemaShape.Column)s_members.Value.SchemaShapeColumnCtor.Invoke([name, kind, itemType, isKey, annotations is null ? null : new SchemaShape(annotations)]);
+
+    private static object? Invoke(MethodInfo method, object target, params object?[] args)
+    {
+        try { return method.Invoke(method.IsStatic ? null : target, args); }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using MLNet.DeepText.Models;
+
+namespace MLNet.DeepText;
+
+/// <summary>Options of the plain Transformer encoder classifier (the baseline every other family is compared with).</summary>
+public sealed class TransformerEncoderOptions : DeepTextOptions
+{
+    /// <summary>Width of token states, 8 to 4,096, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
+    public int EmbeddingSize { get; set; } = 128;
+    /// <summary>Transformer blocks, 1 to 48. Default 2.</summary>
+    public int NumberOfLayers { get; set; } = 2;
+    /// <summary>Attention heads per block, 1 to 64. Default 4.</summary>
+    public int NumberOfHeads { get; set; } = 4;
+    /// <summary>Hidden width of each block's feed-forward layer, 8 to 16,384. Default 256.</summary>
+    public int FeedForwardSize { get; set; } = 256;
+    /// <summary>Dropout on embeddings, residual branches and the head, in [0, 1). Default 0.1.</summary>
+    public double Dropout { get; set; } = 0.1;
+    /// <summary>Dropout on attention weights, in [0, 1). Default 0.1.</summary>
+    public double AttentionDropout { get; set; } = 0.1;
+    /// <summary>How token states become one document vector. Default: masked mean.</summary>
+    public PoolingKind Pooling { get; set; } = PoolingKind.Mean;
+    /// <summary>Causal attention (each token sees only earlier tokens). Default false (bidirectional).</summary>
+    public bool Causal { get; set; }
+
+    public override void Validate()
+    {
+        base.Validate();
+        Range(nameof(EmbeddingSize), EmbeddingSize, 8, 4096);
+        Range(nameof(NumberOfLayers), NumberOfLayers, 1, 48);
+        Range(nameof(NumberOfHeads), NumberOfHeads, 1, 64);
+        if (EmbeddingSize % NumberOfHeads != 0)
+            Fail(nameof(EmbeddingSize), EmbeddingSize, $"a multiple of NumberOfHeads ({NumberOfHeads})");
+        Range(nameof(FeedForwardSize), FeedForwardSize, 8, 16_384);
+        if (!(Dropout >= 0 && Dropout < 1)) Fail(nameof(Dropout), Dropout, "[0, 1)");
+        if (!(AttentionDropout >= 0 && AttentionDropout < 1)) Fail(nameof(AttentionDropout), AttentionDropout, "[0, 1)");
+        if (!Enum.IsDefined(Pooling)) Fail(nameof(Pooling), Pooling, $"one of {string.Join(", ", Enum.GetNames<PoolingKind>())}");
+    }
+
+    internal TransformerEncoderSpec ToSpec(int vocabularySize, int classes) => new(
+        vocabularySize, classes, MaxPositions: MaxTokens, Width: EmbeddingSize, Layers: NumberOfLayers, Heads: NumberOfHeads,
+        FeedForwardSize: FeedForwardSize, Dropout: Dropout, AttentionDropout: AttentionDropout, Pooling: Pooling, Causal: Causal);
+}

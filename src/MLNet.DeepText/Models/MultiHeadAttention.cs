@@ -1,0 +1,58 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.DeepText.Models;
+
+/// <summary>
+/// Multi-head scaled dot-product attention. Queries come from one sequence and keys/values from another
+/// (the same one for self-attention). A boolean mask (<see cref="AttentionMasks"/>) removes query–key pairs,
+/// and an optional additive bias (e.g. a relative-position bias, [heads or 1, queries, keys]) is added to the scores.
+/// </summary>
+public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
+{
+    // A large finite value rather than -inf: a fully masked row then gives uniform weights instead of NaN,
+    // and a masked key still gets exactly zero weight whenever one key is allowed.
+    private const float MaskedScore = -1e9f;
+
+    private readonly int _heads;
+    private readonly int _headSize;
+    private readonly Linear query, key, value, output;
+    private readonly Dropout attentionDropout;
+
+    public MultiHeadAttention(int width, int heads, double attentionDropout = 0.0) : base(nameof(MultiHeadAttention))
+    {
+        if (width % heads != 0)
+            throw new ArgumentException($"The width ({width}) must be divisible by the number of heads ({heads}).");
+        _heads = heads;
+        _headSize = width / heads;
+        query = Linear(width, width);
+        key = Linear(width, width);
+        value = Linear(width, width);
+        output = Linear(width, width);
+        this.attentionDropout = Dropout(attentionDropout);
+        RegisterComponents();
+    }
+
+    /// <summary>Self- or cross-attention: [B, Tq, D] queries over [B, Tk, D] keys/values.</summary>
+    public override Tensor forward(Tensor queries, Tensor keysAndValues, Tensor? mask) => Attend(queries, keysAndValues, mask, null);
+
+    /// <summary>Like <see cref="forward"/>, with an additive score bias.</summary>
+    public Tensor Attend(Tensor queries, Tensor keysAndValues, Tensor? mask, Tensor? scoreBias)
+    {
+        long b = queries.shape[0], tq = queries.shape[1], tk = keysAndValues.shape[1];
+        var q = SplitHeads(query.forward(queries), b, tq);
+        var k = SplitHeads(key.forward(keysAndValues), b, tk);
+        var v = SplitHeads(value.forward(keysAndValues), b, tk);
+
+        var scores = q.matmul(k.transpose(-2, -1)).mul(1.0 / Math.Sqrt(_headSize));   // [B, H, Tq, Tk]
+        if (scoreBias is not null) scores = scores.add(scoreBias);
+        if (mask is not null) scores = scores.masked_fill(mask.logical_not(), MaskedScore);
+        var weights = attentionDropout.forward(scores.softmax(-1));
+        var mixed = weights.matmul(v).transpose(1, 2).reshape(b, tq, _heads * _headSize);
+        return output.forward(mixed);
+    }
+
+    private Tensor SplitHeads(Tensor x, long batch, long length) => x.view(batch, length, _heads, _headSize).transpose(1, 2);
+}

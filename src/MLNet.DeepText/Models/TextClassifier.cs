@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.DeepText.Models;
+
+/// <summary>
+/// A text classifier: [B, T] token ids and a [B, T] padding mask (true = real token) → [B, classes] logits.
+/// <see cref="Embed"/> gives the pooled representation that the linear head reads.
+/// </summary>
+public abstract class TextClassifier : Module<Tensor, Tensor, Tensor>
+{
+    protected TextClassifier(string name) : base(name) { }
+
+    /// <summary>The pooled document vector, [B, D].</summary>
+    public abstract Tensor Embed(Tensor ids, Tensor paddingMask);
+
+    /// <summary>Number of trainable values.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+}
+
+/// <summary>
+/// The serializable description of a classifier's architecture. A saved model stores it as JSON and
+/// rebuilds the module from it before loading the weights. Each model family adds a derived record
+/// and registers it with <see cref="JsonDerivedTypeAttribute"/> below.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(TransformerEncoderSpec), "TransformerEncoder")]
+public abstract record ClassifierSpec(int VocabularySize, int NumberOfClasses)
+{
+    /// <summary>Builds a freshly initialised module (uses torch's global random generator).</summary>
+    public abstract TextClassifier Build();
+
+    /// <summary>Longest token sequence the model accepts (null: any).</summary>
+    public abstract int? MaxSequenceLength { get; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+
+    public static ClassifierSpec FromJson(string json) =>
+        JsonSerializer.Deserialize<ClassifierSpec>(json, s_json) ?? throw new InvalidDataException("Empty model spec.");
+
+    private static readonly JsonSerializerOptions s_json = new() { Converters = { new JsonStringEnumConverter() } };
+}

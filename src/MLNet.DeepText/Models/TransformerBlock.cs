@@ -1,0 +1,43 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.DeepText.Models;
+
+/// <summary>
+/// Pre-norm Transformer block: x + Attention(LayerNorm(x)), then x + FeedForward(LayerNorm(x)).
+/// Every operation is per token except attention, so padding can only leak through the attention mask.
+/// </summary>
+public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
+{
+    private readonly LayerNorm attentionNorm, feedForwardNorm;
+    private readonly MultiHeadAttention attention;
+    private readonly Sequential feedForward;
+    private readonly Dropout residualDropout;
+
+    public TransformerBlock(int width, int heads, int feedForwardSize, double dropout, double attentionDropout)
+        : base(nameof(TransformerBlock))
+    {
+        attentionNorm = LayerNorm(width);
+        attention = new MultiHeadAttention(width, heads, attentionDropout);
+        feedForwardNorm = LayerNorm(width);
+        feedForward = Sequential(Linear(width, feedForwardSize), GELU(), Dropout(dropout), Linear(feedForwardSize, width));
+        residualDropout = Dropout(dropout);
+        RegisterComponents();
+    }
+
+    /// <summary>Self-attention over <paramref name="x"/> [B, T, D] under <paramref name="mask"/>.</summary>
+    public override Tensor forward(Tensor x, Tensor? mask) => forward(x, x, mask, null);
+
+    /// <summary>
+    /// The general form: queries from <paramref name="x"/>, keys/values from <paramref name="context"/>
+    /// (normalised with the same norm), an optional additive score bias.
+    /// </summary>
+    public Tensor forward(Tensor x, Tensor context, Tensor? mask, Tensor? scoreBias)
+    {
+        var normed = attentionNorm.forward(x);
+        var normedContext = ReferenceEquals(context, x) ? normed : attentionNorm.forward(context);
+        x = x.add(residualDropout.forward(attention.Attend(normed, normedContext, mask, scoreBias)));
+        return x.add(residualDropout.forward(feedForward.forward(feedForwardNorm.forward(x))));
+    }
+}

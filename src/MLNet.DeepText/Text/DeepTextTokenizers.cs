@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using Microsoft.ML.Tokenizers;
+
+namespace MLNet.DeepText.Text;
+
+/// <summary>
+/// The tokenizers a model can name. A saved model records its tokenizer's name, and loading it looks the
+/// name up here. <c>cl100k_base</c> (a tiktoken encoding shipped in a NuGet package, so nothing is downloaded)
+/// is built in; register any other <see cref="Tokenizer"/> under a name before training or loading with it.
+/// </summary>
+public static class DeepTextTokenizers
+{
+    /// <summary>The name of the default tokenizer: the tiktoken <c>cl100k_base</c> encoding.</summary>
+    public const string Default = "cl100k_base";
+
+    private static readonly ConcurrentDictionary<string, Lazy<Tokenizer>> s_tokenizers = new(StringComparer.Ordinal)
+    {
+        [Default] = new Lazy<Tokenizer>(() => TiktokenTokenizer.CreateForEncoding(Default)),
+    };
+
+    /// <summary>Registers (or replaces) a tokenizer under <paramref name="name"/>.</summary>
+    public static void Register(string name, Tokenizer tokenizer)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        s_tokenizers[name] = new Lazy<Tokenizer>(tokenizer);
+    }
+
+    /// <summary>Whether a tokenizer is registered under <paramref name="name"/>.</summary>
+    public static bool IsRegistered(string name) => s_tokenizers.ContainsKey(name);
+
+    /// <summary>The tokenizer registered under <paramref name="name"/>.</summary>
+    /// <exception cref="InvalidOperationException">No tokenizer has that name.</exception>
+    public static Tokenizer Get(string name) =>
+        s_tokenizers.TryGetValue(name, out var t)
+            ? t.Value
+            : throw new InvalidOperationException(
+                $"No tokenizer is registered under the name '{name}'. A model trained with a custom tokenizer needs " +
+                $"DeepTextTokenizers.Register(\"{name}\", tokenizer) to be called before it is loaded.");
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using MLNet.DeepText.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepText.Training;
+
+/// <summary>
+/// The training loop shared by every model family: length-bucketed shuffled batches, AdamW (no decay on biases
+/// and norms), linear warm-up + cosine decay, gradient-norm clipping, label smoothing, early stopping on
+/// validation accuracy (ties broken by validation loss), restoring the best epoch's weights. Every step runs
+/// inside a dispose scope, so native memory stays flat.
+/// </summary>
+public sealed class ClassifierTrainer
+{
+    private readonly TrainingSettings _settings;
+    private readonly Device _device;
+
+    /// <summary>Receives a report after every epoch and every <see cref="ProgressEverySteps"/> steps.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+    /// <summary>Polled before every step; training stops with <see cref="OperationCanceledException"/> when true.</summary>
+    public Func<bool>? IsCanceled { get; init; }
+    public CancellationToken CancellationToken { get; init; }
+    /// <summary>Within-epoch report interval (0: epoch ends only).</summary>
+    public int ProgressEverySteps { get; init; }
+
+    public ClassifierTrainer(TrainingSettings settings, Device device)
+    {
+        _settings = settings;
+        _device = device;
+    }
+
+    /// <summary>Trains <paramref name="model"/> in place (it must already be on the device) and leaves the best epoch's weights in it.</summary>
+    public TrainingSummary Train(TextClassifier model, TokenizedDataset train, TokenizedDataset validation)
+    {
+        if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        var s = _settings;
+        var rng = new Random(s.Seed);
+        int batchesPerEpoch = (train.Count + s.BatchSize - 1) / s.BatchSize;
+        int totalSteps = batchesPerEpoch * s.MaxEpochs;
+        int warmupSteps = (int)Math.Round(totalSteps * s.WarmupFraction);
+        using var optimizer = CreateOptimizer(model);
+
+        var clock = Stopwatch.StartNew();
+        Dictionary<string, Tensor>? best = null;
+        double bestAccuracy = double.NegativeInfinity, bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0, epoch = 0, step = 0, sinceBest = 0;
+        try
+        {
+            for (epoch = 1; epoch <= s.MaxEpochs; epoch++)
+            {
+                model.train();
+                double lossSum = 0; int lossCount = 0; long tokens = 0;
+                var epochClock = Stopwatch.StartNew();
+                foreach (var batch in LengthBucketBatcher.Batches(train.Sequences, s.BatchSize, s.BucketWindowBatches, rng))
+                {
+                    ThrowIfCanceled();
+                    double lr = LearningRateSchedule.WarmupCosine(step, totalSteps, warmupSteps, s.LearningRate);
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                    lossSum += TrainStep(model, optimizer, train, batch);
+                    lossCount++;
+                    tokens += batch.Sum(i => (long)train.Sequences[i].Length);
+                    step++;
+                    if (ProgressEverySteps > 0 && step % ProgressEverySteps == 0)
+                        Progress?.Report(new(epoch, step, totalSteps, lossSum / lossCount, null, null,
+                            tokens / epochClock.Elapsed.TotalSeconds, clock.Elapsed, false));
+                }
+                double tokensPerSecond = tokens / epochClock.Elapsed.TotalSeconds;
+
+                var (accuracy, loss) = validation.Count > 0 ? Evaluate(model, validation) : (double.NaN, lossSum / lossCount);
+                bool isBest = validation.Count > 0
+                    ? accuracy > bestAccuracy || (accuracy == bestAccuracy && loss < bestLoss)
+                    : loss < bestLoss;
+                if (isBest)
+                {
+                    DisposeAll(best);
+                    best = Snapshot(model);
+                    bestAccuracy = accuracy; bestLoss = loss; bestEpoch = epoch; sinceBest = 0;
+                }
+                else sinceBest++;
+                Progress?.Report(new(epoch, step, totalSteps, lossSum / lossCount,
+                    validation.Count > 0 ? accuracy : null, validation.Count > 0 ? loss : null, tokensPerSecond, clock.Elapsed, isBest));
+                if (sinceBest >= s.EarlyStoppingPatience) break;
+            }
+            bool stoppedEarly = epoch < s.MaxEpochs;
+            Restore(model, best!);
+            return new TrainingSummary(Math.Min(epoch, s.MaxEpochs), bestEpoch, bestAccuracy, bestLoss, step, clock.Elapsed, stoppedEarly);
+        }
+        finally
+        {
+            DisposeAll(best);
+        }
+    }
+
+    private double TrainStep(TextClassifier model, optim.Optimizer optimizer, TokenizedDataset data, int[] batch)
+    {
+        using var scope = NewDisposeScope();
+        var (ids, mask) = Collate.Pad(data.Sequences, batch, _device);
+        var target = tensor(batch.Select(i => (long)data.Labels[i]).ToArray(), device: _device);
+        optimizer.zero_grad();
+        var loss = nn.functional.cross_entropy(model.forward(ids, mask), target, label_smoothing: _settings.LabelSmoothing);
+        loss.backward();
+        if (_settings.GradientClipNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), _settings.GradientClipNorm);
+        optimizer.step();
+        return loss.item<float>();
+    }
+
+    /// <summary>Accuracy and mean cross-entropy (no label smoothing) of <paramref name="model"/> on <paramref name="data"/>.</summary>
+    public (double Accuracy, double Loss) Evaluate(TextClassifier model, TokenizedDataset data)
+    {
+        var probabilities = Predictor.PredictProbabilities(model, data.Sequences, _settings.BatchSize * 2, _device);
+        int correct = 0; double loss = 0;
+        for (int i = 0; i < data.Count; i++)
+        {
+            var p = probabilities[i];
+            int argmax = 0;
+            for (int c = 1; c < p.Length; c++) if (p[c] > p[argmax]) argmax = c;
+            if (argmax == data.Labels[i]) correct++;
+            loss -= Math.Log(Math.Max(p[data.Labels[i]], 1e-15));
+        }
+        return ((double)correct / data.Count, loss / data.Count);
+    }
+
+    private optim.Optimizer CreateOptimizer(TextClassifier model)
+    {
+        // Decay matrices only: biases, norms (1-D) are not regularised.
+        var parameters = model.parameters().ToArray();
+        var groups = new[]
+        {
+            new AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), new AdamW.Options { weight_decay = _settings.WeightDecay }),
+            new AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), new AdamW.Options { weight_decay = 0.0 }),
+        };
+        return optim.AdamW(groups, lr: _settings.LearningRate);
+    }
+
+    private void ThrowIfCanceled()
+    {
+        CancellationToken.ThrowIfCancellationRequested();
+        if (IsCanceled?.Invoke() == true) throw new OperationCanceledException("Training was canceled.");
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(nn.Module model)
+    {
+        var copy = new Dictionary<string, Tensor>();
+        foreach (var (name, t) in model.state_dict())
+            copy[name] = t.detach().clone().DetachFromDisposeScope();
+        return copy;
+    }
+
+    private static void Restore(nn.Module model, Dictionary<string, Tensor> snapshot)
+    {
+        using var _ = no_grad();
+        foreach (var (name, t) in model.state_dict()) t.copy_(snapshot[name]);
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+}

@@ -1,0 +1,41 @@
+using MLNet.DeepText.Models;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepText.Training;
+
+/// <summary>Batched inference: class probabilities for token sequences.</summary>
+public static class Predictor
+{
+    /// <summary>
+    /// Softmax probabilities for every sequence, in input order. Sequences are grouped by length into batches of
+    /// <paramref name="batchSize"/> so little padding is computed; one forward pass per batch, in eval mode.
+    /// </summary>
+    public static float[][] PredictProbabilities(TextClassifier model, IReadOnlyList<long[]> sequences, int batchSize, Device device)
+    {
+        var result = new float[sequences.Count][];
+        if (sequences.Count == 0) return result;
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            foreach (var batch in sequences.Count <= batchSize
+                ? [Enumerable.Range(0, sequences.Count).ToArray()]
+                : Training.LengthBucketBatcher.SortedBatches(sequences, batchSize))
+            {
+                using var scope = NewDisposeScope();
+                var (ids, mask) = Collate.Pad(sequences, batch, device);
+                var probs = model.forward(ids, mask).softmax(-1).to(float32).cpu();
+                int classes = (int)probs.shape[1];
+                var flat = probs.data<float>().ToArray();
+                for (int b = 0; b < batch.Length; b++)
+                    result[batch[b]] = flat.AsSpan(b * classes, classes).ToArray();
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        return result;
+    }
+}
