@@ -47,7 +47,11 @@ Pin: release n=trixie
 Pin-Priority: 100
 PREF
   $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -t trixie libstdc++6 >/dev/null
+  # Ask for libstdc++6 alone from trixie (apt then takes from trixie only the dependencies it must, such as libc6);
+  # if apt cannot resolve that, let trixie be the target release for this one install.
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -qq libstdc++6/trixie >/dev/null 2>&1 ||
+    $sudo apt-get install -y -qq -t trixie libstdc++6 >/dev/null
 else
   echo "eng/setup.sh: $(find_libstdcxx || echo 'libstdc++.so.6') lacks $needed, which TorchSharp 0.107 needs." >&2
   echo "Install the libstdc++ of GCC 13 or newer (e.g. 'libstdc++6' from a newer release of your distribution)." >&2

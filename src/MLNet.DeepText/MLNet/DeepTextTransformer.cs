@@ -81,7 +81,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         var sequences = texts.Select(t => Encoder.Encode(t.Span)).ToArray();
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfDisposed();
             return Predictor.PredictProbabilities(Model, sequences, PredictionBatchSize, Device);
         }
     }
@@ -143,7 +143,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         });
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfDisposed();
             MlNetBridge.SaveBinaryStream(ctx, "Weights.bin", w => Model.save(w));
         }
     }
@@ -168,6 +168,13 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         model.to(device);
         return new DeepTextTransformer(model, spec, encoder, device, keyValues, metadata.TextColumnName,
             metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(DeepTextTransformer),
+                "This DeepText model has been disposed. Note that disposing a PredictionEngine (or the TransformerChain) disposes the model it was created from.");
     }
 
     public void Dispose()

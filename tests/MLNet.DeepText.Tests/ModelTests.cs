@@ -1,0 +1,98 @@
+using MLNet.DeepText.Models;
+using MLNet.DeepText.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepText.Tests;
+
+public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
+{
+    private static TransformerEncoderClassifier Tiny(bool causal = false, PoolingKind pooling = PoolingKind.Mean)
+    {
+        torch.manual_seed(5);
+        var model = new TransformerEncoderClassifier(new TransformerEncoderSpec(50, 3, MaxPositions: 64, Width: 16, Layers: 2, Heads: 2,
+            FeedForwardSize: 32, Pooling: pooling, Causal: causal));
+        model.eval();
+        return model;
+    }
+
+    [Fact]
+    public void Padding_does_not_change_a_prediction_of_the_trained_model()
+    {
+        const string text = "my invoice is wrong";
+        var alone = trained.Classifier.PredictProbabilities([text])[0];
+        var longText = string.Join(' ', Enumerable.Repeat("the parcel delivery was late again and again", 5));
+        var inBatch = trained.Classifier.PredictProbabilities([longText, text, longText + " crash"]);
+        for (int c = 0; c < alone.Length; c++) Assert.Equal(alone[c], inBatch[1][c], 5);
+    }
+
+    [Theory]
+    [InlineData(PoolingKind.Mean)]
+    [InlineData(PoolingKind.FirstToken)]
+    [InlineData(PoolingKind.LastToken)]
+    [InlineData(PoolingKind.Sequence)]
+    public void Every_pooling_ignores_padding(PoolingKind pooling)
+    {
+        using var model = Tiny(pooling: pooling);
+        long[] shortSeq = [5, 6, 7], longSeq = [8, 9, 10, 11, 12, 13, 14, 15, 16];
+        var alone = Predictor.PredictProbabilities(model, [shortSeq], 8, CPU)[0];
+        var padded = Predictor.PredictProbabilities(model, [longSeq, shortSeq], 8, CPU)[1];
+        for (int c = 0; c < alone.Length; c++) Assert.Equal(alone[c], padded[c], 5);
+        // The padding mask matters: the same short sequence with its padding treated as real tokens differs.
+        using var ids = tensor(new long[] { 5, 6, 7, 0, 0, 0 }, [1, 6]);
+        using var allReal = ones(1, 6, dtype: ScalarType.Bool);
+        using var _ = no_grad();
+        using var unmasked = model.forward(ids, allReal).softmax(-1);
+        Assert.NotEqual(alone[0], unmasked[0, 0].item<float>(), 4);
+    }
+
+    [Fact]
+    public void Causal_attention_never_looks_ahead()
+    {
+        using var model = Tiny(causal: true);
+        var blocks = model.named_children().Single(c => c.name == "blocks").module;
+        using var _ = no_grad();
+        using var a = tensor(new long[] { 3, 4, 5, 6, 7, 8 }, [1, 6]);
+        using var b = tensor(new long[] { 3, 4, 5, 9, 10, 11 }, [1, 6]);   // differs from position 3 on
+        using var mask = ones(1, 6, dtype: ScalarType.Bool);
+        // LastToken pooling over prefixes: the state at position 2 only depends on tokens 0..2.
+        using var prefixA = model.Embed(a[.., ..3], mask[.., ..3]);
+        using var prefixB = model.Embed(b[.., ..3], mask[.., ..3]);
+        Assert.True(prefixA.allclose(prefixB));
+        using var fullA = model.Embed(a, mask);
+        using var fullB = model.Embed(b, mask);
+        Assert.False(fullA.allclose(fullB));
+        Assert.NotNull(blocks);
+    }
+
+    [Fact]
+    public void Attention_honours_an_arbitrary_boolean_mask()
+    {
+        torch.manual_seed(1);
+        using var attention = new MultiHeadAttention(8, 2);
+        attention.eval();
+        using var _ = no_grad();
+        using var x = randn(1, 4, 8);
+        using var y = x.clone();
+        y[0, 3] = randn(8);                                       // change key/value 3 only
+        using var mask = ones(1, 1, 4, 4, dtype: ScalarType.Bool);
+        mask[.., .., .., 3] = tensor(false);                       // nobody may attend key 3
+        using var outX = attention.Attend(x, x, mask, null);
+        using var outY = attention.Attend(x, y, mask, null);
+        Assert.True(outX.allclose(outY, atol: 1e-6));
+        using var free = attention.Attend(x, y, null, null);
+        Assert.False(outX.allclose(free, atol: 1e-6));
+    }
+
+    [Fact]
+    public void The_spec_round_trips_through_json_and_rebuilds_the_same_shapes()
+    {
+        var spec = new TransformerEncoderSpec(100, 4, MaxPositions: 32, Width: 16, Layers: 3, Heads: 4, Pooling: PoolingKind.Sequence);
+        var back = ClassifierSpec.FromJson(spec.ToJson());
+        Assert.Equal(spec, back);
+        using var a = spec.Build();
+        using var b = back.Build();
+        Assert.Equal(a.ParameterCount, b.ParameterCount);
+        Assert.Equal(a.state_dict().Keys, b.state_dict().Keys);
+    }
+}

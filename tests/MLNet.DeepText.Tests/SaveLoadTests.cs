@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Analysis;
+using Microsoft.ML;
+
+namespace MLNet.DeepText.Tests;
+
+public class SaveLoadTests(TrainedModel trained) : IClassFixture<TrainedModel>
+{
+    [Fact]
+    public void Round_trip_in_the_same_context_and_a_fresh_context_gives_identical_scores()
+    {
+        var before = trained.Scores(trained.Model, trained.Test);
+        var path = Path.Combine(Path.GetTempPath(), $"deeptext-{Guid.NewGuid():N}.zip");
+        try
+        {
+            trained.ML.Model.Save(trained.Model, trained.Train.Schema, path);
+
+            var same = trained.ML.Model.Load(path, out var schema);
+            Assert.Equal(before, trained.Scores(same, trained.Test));
+            Assert.NotNull(schema.GetColumnOrNull("Queue"));
+
+            var fresh = new MLContext().RegisterDeepText();
+            var loaded = fresh.Model.Load(path, out _);
+            Assert.Equal(before, trained.Scores(loaded, fresh.Data.LoadFromEnumerable(trained.TestRows)));
+            var predicted = fresh.Data.CreateEnumerable<TicketPrediction>(loaded.Transform(fresh.Data.LoadFromEnumerable(trained.TestRows)), false)
+                .Select(p => p.PredictedQueue).ToArray();
+            Assert.All(predicted, q => Assert.Contains(q, Synthetic.Queues));   // MapKeyToValue still works after load
+            (same as IDisposable)?.Dispose();
+            (loaded as IDisposable)?.Dispose();
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Loading_without_registration_fails_with_ML_NET_s_error_and_succeeds_after_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"deeptext-{Guid.NewGuid():N}.zip");
+        try
+        {
+            trained.ML.Model.Save(trained.Model, trained.Train.Schema, path);
+            var fresh = new MLContext();
+            Assert.ThrowsAny<Exception>(() => fresh.Model.Load(path, out _));
+            using var loaded = (IDisposable)fresh.RegisterDeepText().Model.Load(path, out _);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Round_trip_in_a_fresh_process_gives_identical_scores()
+    {
+        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
+        try
+        {
+            var modelPath = Path.Combine(dir, "model.zip");
+            var dataPath = Path.Combine(dir, "test.tsv");
+            var outPath = Path.Combine(dir, "scores.tsv");
+            trained.ML.Model.Save(trained.Model, trained.Train.Schema, modelPath);
+            File.WriteAllLines(dataPath, ["Queue\tText", .. trained.TestRows.Select(r => $"{r.Queue}\t{r.Text}")]);
+
+            // The benchmarks program's 'score' command loads the model in a new process (built next to the tests).
+            var tool = Path.Combine(AppContext.BaseDirectory.Replace("MLNet.DeepText.Tests", "MLNet.DeepText.Benchmarks"), "MLNet.DeepText.Benchmarks.dll");
+            Assert.True(File.Exists(tool), $"not built: {tool}");
+            var psi = new ProcessStartInfo("dotnet", ["exec", tool, "score", "--model", modelPath, "--data", dataPath, "--out", outPath])
+            { RedirectStandardError = true, RedirectStandardOutput = true };
+            using var child = Process.Start(psi)!;
+            var stderr = child.StandardError.ReadToEnd();
+            child.WaitForExit();
+            Assert.True(child.ExitCode == 0, stderr);
+
+            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.Equal(trained.Scores(trained.Model, trained.Test), fromChild);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void PredictionEngine_gives_the_batch_scores_row_by_row()
+    {
+        var batch = trained.Scores(trained.Model, trained.Test);
+        var engine = trained.Engine();
+        for (int i = 0; i < 40; i++)
+        {
+            var p = engine.Predict(trained.TestRows[i]);
+            Assert.Equal(batch[i].Length, p.Score.Length);
+            for (int c = 0; c < p.Score.Length; c++) Assert.Equal(batch[i][c], p.Score[c], 5);
+            Assert.Equal(Synthetic.Queues.Length, p.Score.Length);
+            Assert.Equal(1.0, p.Score.Sum(), 4);
+        }
+    }
+
+    [Fact]
+    public void A_DataFrame_can_be_passed_to_Fit_and_Transform()
+    {
+        var rows = Synthetic.Tickets(300, seed: 5);
+        var df = new DataFrame(
+            new StringDataFrameColumn("Queue", rows.Select(r => r.Queue)),
+            new StringDataFrameColumn("Text", rows.Select(r => r.Text)));
+        var ml = new MLContext(seed: 1);
+        using var model = Synthetic.Pipeline(ml, Synthetic.TinyOptions(o => o.MaxEpochs = 6)).Fit(df);
+        var output = model.Transform(df).ToDataFrame(-1, "Queue", "PredictedQueue");
+        Assert.Equal(rows.Count, output.Rows.Count);
+        double accuracy = Enumerable.Range(0, rows.Count).Count(i => (string)output["Queue"][i] == (string)output["PredictedQueue"][i]) / (double)rows.Count;
+        Assert.True(accuracy > 0.8, $"training accuracy {accuracy:F3}");
+    }
+
+    [Fact]
+    public void CrossValidate_works_unchanged()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label", "Queue").Fit(trained.Train).Transform(trained.Train);
+        var results = ml.MulticlassClassification.CrossValidate(data,
+            ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.MaxEpochs = 4)), numberOfFolds: 2);
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.True(r.Metrics.MicroAccuracy > 0.6, $"fold accuracy {r.Metrics.MicroAccuracy:F3}"));
+        foreach (var r in results) ((IDisposable)r.Model).Dispose();
+    }
+}
