@@ -5,12 +5,16 @@ namespace MLNet.DeepText;
 
 /// <summary>
 /// The output of <see cref="DeepTextTransformer.Transform"/>: the input's columns plus <c>PredictedLabel</c> and
-/// <c>Score</c>. Its cursor reads the text of the next <c>PredictionBatchSize</c> rows ahead through a second
-/// cursor of the input, scores them in one forward pass, and serves them as the main cursor moves.
+/// <c>Score</c>. Its cursor reads the text of the next <see cref="ReadAheadBatches"/> × <c>PredictionBatchSize</c> rows
+/// ahead through a second cursor of the input, scores them grouped by length (one forward pass per batch, little
+/// padding), and serves the results as the main cursor moves.
 /// The view does not shuffle, so both cursors see the same rows in the same order.
 /// </summary>
 internal sealed class DeepTextDataView : IDataView
 {
+    /// <summary>Batches read ahead at once, so that texts of similar length can share a batch.</summary>
+    public const int ReadAheadBatches = 8;
+
     private readonly DeepTextTransformer _transformer;
     private readonly IDataView _input;
 
@@ -74,12 +78,13 @@ internal sealed class DeepTextDataView : IDataView
 
         private void ReadAhead()
         {
-            var texts = new List<ReadOnlyMemory<char>>(_parent._transformer.PredictionBatchSize);
+            int window = _parent._transformer.PredictionBatchSize * ReadAheadBatches;
+            var texts = new List<ReadOnlyMemory<char>>(window);
             ReadOnlyMemory<char> text = default;
-            while (texts.Count < _parent._transformer.PredictionBatchSize && _lookahead!.MoveNext())
+            while (texts.Count < window && _lookahead!.MoveNext())
             {
                 _text!(ref text);
-                texts.Add(text);
+                texts.Add(text.ToArray());   // the getter may reuse its buffer
             }
             if (texts.Count == 0)
                 throw new InvalidOperationException("The input data returned different rows to two cursors; DeepText needs an input whose row order is stable.");

@@ -74,7 +74,8 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         }
         if (o.Tokenizer is not null) DeepTextTokenizers.Register(o.TokenizerName, o.Tokenizer);
         int seed = o.Seed ?? host.Rand.Next();
-        var device = DeviceSelector.Select(o.Device, (_env as MLContext)?.GpuDeviceId, (_env as MLContext)?.FallbackToCpu ?? true, m => Info(channel, m));
+        var (gpuDeviceId, fallbackToCpu) = MlNetBridge.GetDeviceSettings(_env);
+        var device = DeviceSelector.Select(o.Device, gpuDeviceId, fallbackToCpu, m => Info(channel, m));
 
         var encoder = new TextEncoder(o.TokenizerName, o.MaxTokens, o.Truncation);
         var (trainTokens, trainLabels) = Read(input, encoder, channel, "training");

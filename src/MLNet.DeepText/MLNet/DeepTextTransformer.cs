@@ -162,7 +162,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         });
         var spec = ClassifierSpec.FromJson(metadata.Spec);
         var encoder = new TextEncoder(metadata.TokenizerName, metadata.MaxTokens, metadata.Truncation, new Vocabulary(vocabulary));
-        var device = DeviceSelector.Select(null, env is MLContext ml ? ml.GpuDeviceId : null, fallbackToCpu: true);
+        var (gpuDeviceId, fallbackToCpu) = MlNetBridge.GetDeviceSettings(env);
+        var device = DeviceSelector.Select(null, gpuDeviceId, fallbackToCpu);
         var model = spec.Build();
         MlNetBridge.LoadBinaryStream(ctx, "Weights.bin", r => model.load(r));
         model.to(device);

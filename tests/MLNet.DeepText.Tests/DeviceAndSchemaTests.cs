@@ -1,0 +1,79 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.DeepText.Tests;
+
+public class DeviceAndSchemaTests
+{
+    private static IDataView Keyed(MLContext ml, int rows = 60)
+    {
+        var data = ml.Data.LoadFromEnumerable(Synthetic.Tickets(rows, 1));
+        return ml.Transforms.Conversion.MapValueToKey("Label", "Queue").Fit(data).Transform(data);
+    }
+
+    [Fact]
+    public void A_GPU_requested_through_MLContext_without_CUDA_fails_unless_falling_back_to_the_CPU_is_allowed()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful where CUDA is missing
+        var strict = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            strict.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.MaxEpochs = 1)).Fit(Keyed(strict)));
+        Assert.Contains("FallbackToCpu", e.Message);
+
+        var lenient = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = true };
+        var log = new List<string>();
+        lenient.Log += (_, m) => { lock (log) log.Add(m.Message); };
+        using var model = lenient.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.MaxEpochs = 1)).Fit(Keyed(lenient));
+        Assert.Contains(log, m => m.Contains("training on the CPU"));
+    }
+
+    [Fact]
+    public void An_explicit_device_option_wins_and_is_checked()
+    {
+        var ml = new MLContext(seed: 1);
+        using var model = ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => { o.MaxEpochs = 1; o.Device = "cpu"; })).Fit(Keyed(ml));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.Device = "tpu")));
+    }
+
+    [Fact]
+    public void The_estimator_describes_its_output_columns_and_rejects_a_non_key_label()
+    {
+        var ml = new MLContext(seed: 1);
+        var trainer = ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions());
+        var shape = trainer.GetOutputSchema(Shape(Keyed(ml).Schema));
+        var predicted = shape.Single(c => c.Name == "PredictedLabel");
+        Assert.True(predicted.IsKey);
+        Assert.Contains(predicted.Annotations, a => a.Name == "KeyValues");
+        var score = shape.Single(c => c.Name == "Score");
+        Assert.Equal(SchemaShape.Column.VectorKind.Vector, score.Kind);
+        Assert.Contains(score.Annotations, a => a.Name == "SlotNames");
+
+        var raw = ml.Data.LoadFromEnumerable(Synthetic.Tickets(5, 1).Select(t => new { Label = t.Queue, t.Text }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(Shape(raw.Schema)));
+        Assert.Contains("MapValueToKey", e.Message);
+    }
+
+    [Fact]
+    public void The_transformer_output_schema_carries_class_names()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Keyed(ml);
+        using var model = ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.MaxEpochs = 1)).Fit(data);
+        var schema = model.GetOutputSchema(data.Schema);
+        VBuffer<ReadOnlyMemory<char>> slotNames = default;
+        schema["Score"].GetSlotNames(ref slotNames);
+        VBuffer<ReadOnlyMemory<char>> keyValues = default;
+        schema["PredictedLabel"].GetKeyValues(ref keyValues);
+        var expected = new VBuffer<ReadOnlyMemory<char>>();
+        data.Schema["Label"].GetKeyValues(ref expected);
+        Assert.Equal(expected.DenseValues().Select(v => v.ToString()), keyValues.DenseValues().Select(v => v.ToString()));
+        Assert.Equal(expected.DenseValues().Select(v => v.ToString()), slotNames.DenseValues().Select(v => v.ToString()));
+        Assert.Equal((ulong)model.NumberOfClasses, ((KeyDataViewType)schema["PredictedLabel"].Type).Count);
+    }
+
+    /// <summary>ML.NET's own (internal) way of turning a schema into a SchemaShape.</summary>
+    private static SchemaShape Shape(DataViewSchema schema) =>
+        (SchemaShape)typeof(SchemaShape).GetMethod("Create", BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static, [typeof(DataViewSchema)])!
+            .Invoke(null, [schema])!;
+}
