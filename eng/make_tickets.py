@@ -15,6 +15,14 @@ closers = ["Thanks.", "Thank you!", "Please advise.", "Regards.", "Can you help?
 
 templates = {
     "Billing": [
+        "Hello, there are two identical payments of ${n} on my bank statement for the same {p}.",
+        "My money was taken but the order page says payment failed, did it go through or not?",
+        "Please issue a credit note for order {o}, we were overcharged for shipping.",
+        "The amount on my card statement does not match the total I saw at checkout.",
+        "Could you refund the difference? The {p} went on sale the day after I bought it.",
+        "I need a copy of all invoices from {d} for our accountant.",
+        "You billed me for a premium plan I never signed up for.",
+        "I paid by bank transfer {d} but my order {o} still shows unpaid.",
         "I was charged twice for order {o} on {d}. Please refund the duplicate charge.",
         "My invoice for {o} shows the wrong amount, I paid ${n} but it says ${m}.",
         "Why is there a ${n} charge on my credit card from you? I did not place an order.",
@@ -29,6 +37,14 @@ templates = {
         "I was told I would get a price adjustment for the {p} but the refund never arrived on my card.",
     ],
     "Shipping": [
+        "Where is my package? It has been over a week since you dispatched the {p}.",
+        "The tracking link gives a 'not found' page for shipment {o}.",
+        "My delivery was left with a neighbour I do not know, how do I find it?",
+        "The carrier tried to deliver while I was at work, can they come again on {d}?",
+        "Order {o} shows delivered to an address in another city.",
+        "Still waiting for my {p}, the estimated delivery date has changed three times.",
+        "Can you send the {p} with next-day delivery? I will pay the extra cost.",
+        "The parcel has been sitting at the local depot since {d}.",
         "My order {o} was supposed to arrive {d} but the tracking has not moved.",
         "The courier says the {p} was delivered but I never received the parcel.",
         "Can I change the delivery address for order {o}? I moved {d}.",
@@ -43,6 +59,14 @@ templates = {
         "When will the {p} be back in stock and shipped? It says dispatch in 3 weeks.",
     ],
     "Technical": [
+        "The {p} shows an error light and beeps three times on startup.",
+        "After installing the new version, the program will not start at all.",
+        "The touchscreen on my {p} stopped responding to taps.",
+        "I cannot sync my data between the app and the {p}, it says connection timed out.",
+        "My {p} overheats and shuts down after ten minutes of use.",
+        "The software keeps asking me to restart and then shows the same error {n}.",
+        "Sound cuts out on the {p} whenever I move more than a few meters away.",
+        "The page where I upload documents spins forever and nothing happens.",
         "The app crashes every time I open the settings page after the latest update.",
         "My {p} will not connect to wifi, I already tried resetting it twice.",
         "I get error code {n} when I try to install the driver for the {p}.",
@@ -57,6 +81,14 @@ templates = {
         "The export to PDF feature gives an error and the file is empty.",
     ],
     "Account": [
+        "I changed my phone number and now I cannot receive the sign-in code.",
+        "How do I close my account permanently?",
+        "My profile shows someone else's name and address.",
+        "The password reset link says it has expired even though I just requested it.",
+        "Please remove my saved credit card from my account settings, I cannot find the button.",
+        "I would like a copy of all personal data you hold about me.",
+        "I keep getting logged out every few minutes on the website.",
+        "Can you reactivate my old account? I closed it {d} by mistake.",
         "I forgot my password and the reset email never arrives.",
         "Please delete my account and all personal data associated with it.",
         "I cannot log in, it says my account is locked after too many attempts.",
@@ -71,6 +103,14 @@ templates = {
         "My loyalty points disappeared from my profile after I updated my details.",
     ],
     "Returns": [
+        "The {p} is not what I expected, I would like to send it back for a refund.",
+        "I printed the return label but the courier refused the package.",
+        "My return for order {o} was received {d} but the refund is still pending.",
+        "The {p} I got has a scratch on the side, can I exchange it for a new one?",
+        "Is there a restocking fee if I return an opened {p}?",
+        "I want to return only one item from order {o} and keep the rest.",
+        "Can I drop off my return at one of your stores?",
+        "The replacement you sent for my {p} has the same fault, what are my options?",
         "I would like to return the {p} from order {o}, it does not fit my desk.",
         "How do I get a return label? The {p} arrived in the wrong colour.",
         "I sent the {p} back {d}, when will I get my money back?",
@@ -85,6 +125,14 @@ templates = {
         "My replacement {p} is also broken, I would like a full refund instead.",
     ],
     "Sales": [
+        "Before I buy, does the {p} come with a charger included?",
+        "Could you tell me if the {p} is suitable for a small office of ten people?",
+        "I saw the {p} in your catalogue, what is the best price for {n} units?",
+        "Are there any bundle deals if I buy the {p} together with accessories?",
+        "Do you offer financing or monthly payments for larger purchases?",
+        "Which {p} would you recommend for someone who travels a lot?",
+        "Is there a trial period for the {p} before we commit to a large order?",
+        "Our company wants to become a reseller of your products, who should I talk to?",
         "Do you offer volume discounts if we order {n} units of the {p} for our office?",
         "Is the {p} compatible with Mac? I am considering buying it.",
         "What is the difference between the standard and pro version of the {p}?",
@@ -102,7 +150,7 @@ templates = {
 
 rows = []
 for queue, ts in templates.items():
-    for i in range(80):
+    for i in range(100):
         t = ts[i % len(ts)] if i < len(ts) else random.choice(ts)
         text = t.format(o=f"#{random.randint(10000, 99999)}", d=random.choice(days), p=random.choice(products),
                         n=random.randint(2, 400), m=random.randint(2, 400))

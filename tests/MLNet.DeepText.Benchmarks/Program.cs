@@ -63,6 +63,7 @@ static int RunOne(Dictionary<string, string> a)
         "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(new TransformerEncoderOptions
         {
             MaxEpochs = int.Parse(a.GetValueOrDefault("max-epochs", "20")),
+            Progress = new StderrProgress(),
         }),
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),

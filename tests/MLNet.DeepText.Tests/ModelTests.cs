@@ -96,3 +96,21 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
         Assert.Equal(a.state_dict().Keys, b.state_dict().Keys);
     }
 }
+
+public class FastDropoutTests
+{
+    [Fact]
+    public void Drops_about_p_of_the_values_keeps_the_mean_and_is_the_identity_in_eval_mode()
+    {
+        torch.manual_seed(3);
+        using var dropout = new FastDropout(0.25);
+        using var x = ones(100_000);
+        using var y = dropout.forward(x);
+        double dropped = y.eq(0).sum().item<long>() / 100_000.0;
+        Assert.InRange(dropped, 0.24, 0.26);
+        Assert.InRange(y.mean().item<float>(), 0.98, 1.02);
+        dropout.eval();
+        using var z = dropout.forward(x);
+        Assert.True(z.equal(x));
+    }
+}

@@ -19,7 +19,7 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
     private readonly int _heads;
     private readonly int _headSize;
     private readonly Linear query, key, value, output;
-    private readonly Dropout attentionDropout;
+    private readonly double _attentionDropout;
 
     public MultiHeadAttention(int width, int heads, double attentionDropout = 0.0) : base(nameof(MultiHeadAttention))
     {
@@ -31,7 +31,7 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
         key = Linear(width, width);
         value = Linear(width, width);
         output = Linear(width, width);
-        this.attentionDropout = Dropout(attentionDropout);
+        _attentionDropout = attentionDropout;
         RegisterComponents();
     }
 
@@ -46,11 +46,12 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
         var k = SplitHeads(key.forward(keysAndValues), b, tk);
         var v = SplitHeads(value.forward(keysAndValues), b, tk);
 
-        var scores = q.matmul(k.transpose(-2, -1)).mul(1.0 / Math.Sqrt(_headSize));   // [B, H, Tq, Tk]
-        if (scoreBias is not null) scores = scores.add(scoreBias);
-        if (mask is not null) scores = scores.masked_fill(mask.logical_not(), MaskedScore);
-        var weights = attentionDropout.forward(scores.softmax(-1));
-        var mixed = weights.matmul(v).transpose(1, 2).reshape(b, tq, _heads * _headSize);
+        // libtorch's fused kernel; a boolean mask means "may attend", a float mask is added to the scores.
+        var mask_ = scoreBias is null ? mask
+            : mask is null ? scoreBias
+            : scoreBias.masked_fill(mask.logical_not(), MaskedScore);
+        var mixed = nn.functional.scaled_dot_product_attention(q, k, v, mask_, training ? _attentionDropout : 0.0)
+            .transpose(1, 2).reshape(b, tq, _heads * _headSize);
         return output.forward(mixed);
     }
 

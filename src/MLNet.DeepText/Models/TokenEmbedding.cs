@@ -9,7 +9,7 @@ namespace MLNet.DeepText.Models;
 public sealed class TokenEmbedding : Module<Tensor, Tensor>
 {
     private readonly Embedding tokens, positions;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     /// <summary>Longest sequence the position table covers.</summary>
     public int MaxPositions { get; }
@@ -19,7 +19,7 @@ public sealed class TokenEmbedding : Module<Tensor, Tensor>
         MaxPositions = maxPositions;
         tokens = Embedding(vocabularySize, width, padding_idx: 0);
         positions = Embedding(maxPositions, width);
-        this.dropout = Dropout(dropout);
+        this.dropout = new FastDropout(dropout);
         RegisterComponents();
         using var _ = no_grad();
         init.normal_(tokens.weight!, 0, 0.02);

@@ -13,7 +13,7 @@ public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
     private readonly LayerNorm attentionNorm, feedForwardNorm;
     private readonly MultiHeadAttention attention;
     private readonly Sequential feedForward;
-    private readonly Dropout residualDropout;
+    private readonly FastDropout residualDropout;
 
     public TransformerBlock(int width, int heads, int feedForwardSize, double dropout, double attentionDropout)
         : base(nameof(TransformerBlock))
@@ -21,8 +21,8 @@ public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
         attentionNorm = LayerNorm(width);
         attention = new MultiHeadAttention(width, heads, attentionDropout);
         feedForwardNorm = LayerNorm(width);
-        feedForward = Sequential(Linear(width, feedForwardSize), GELU(), Dropout(dropout), Linear(feedForwardSize, width));
-        residualDropout = Dropout(dropout);
+        feedForward = Sequential(Linear(width, feedForwardSize), GELU(), new FastDropout(dropout), Linear(feedForwardSize, width));
+        residualDropout = new FastDropout(dropout);
         RegisterComponents();
     }
 

@@ -14,7 +14,7 @@ public sealed record TransformerEncoderSpec(
     int Heads = 4,
     int FeedForwardSize = 256,
     double Dropout = 0.1,
-    double AttentionDropout = 0.1,
+    double AttentionDropout = 0.0,
     PoolingKind Pooling = PoolingKind.Mean,
     bool Causal = false) : ClassifierSpec(VocabularySize, NumberOfClasses)
 {
@@ -34,7 +34,7 @@ public sealed class TransformerEncoderClassifier : TextClassifier
     private readonly ModuleList<TransformerBlock> blocks;
     private readonly LayerNorm finalNorm;
     private readonly Pooling pooling;
-    private readonly Dropout headDropout;
+    private readonly FastDropout headDropout;
     private readonly Linear head;
 
     public TransformerEncoderClassifier(TransformerEncoderSpec spec) : base(nameof(TransformerEncoderClassifier))
@@ -46,7 +46,7 @@ public sealed class TransformerEncoderClassifier : TextClassifier
             .ToArray());
         finalNorm = LayerNorm(spec.Width);
         pooling = new Pooling(spec.Pooling, spec.Width);
-        headDropout = Dropout(spec.Dropout);
+        headDropout = new FastDropout(spec.Dropout);
         head = Linear(spec.Width, spec.NumberOfClasses);
         RegisterComponents();
     }

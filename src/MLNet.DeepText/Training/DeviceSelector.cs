@@ -3,11 +3,9 @@ using static TorchSharp.torch;
 
 namespace MLNet.DeepText.Training;
 
-/// <summary>Chooses the torch device and sets torch's CPU thread count.</summary>
+/// <summary>Chooses the torch device.</summary>
 public static class DeviceSelector
 {
-    private static int s_threadsSet;
-
     /// <summary>
     /// <paramref name="requested"/> ("cpu", "cuda", "cuda:N") wins when given. Otherwise CUDA is used when it is
     /// available (device <paramref name="gpuDeviceId"/>, default 0), else the CPU. When a GPU was asked for through
@@ -15,7 +13,7 @@ public static class DeviceSelector
     /// </summary>
     public static Device Select(string? requested, int? gpuDeviceId, bool fallbackToCpu, Action<string>? log = null)
     {
-        EnsureThreads();
+        TorchRuntime.EnsureInitialized();
         if (!string.IsNullOrWhiteSpace(requested))
         {
             var device = torch.device(requested);
@@ -33,10 +31,4 @@ public static class DeviceSelector
         return CPU;
     }
 
-    /// <summary>Uses every core for intra-op parallelism (once per process).</summary>
-    public static void EnsureThreads()
-    {
-        if (Interlocked.Exchange(ref s_threadsSet, 1) == 0)
-            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
-    }
 }
