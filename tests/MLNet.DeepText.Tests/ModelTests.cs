@@ -85,6 +85,26 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
     }
 
     [Fact]
+    public void A_score_bias_combines_with_a_batch_mask_and_a_fully_masked_row_stays_finite()
+    {
+        torch.manual_seed(2);
+        using var attention = new MultiHeadAttention(8, 2);
+        attention.eval();
+        using var _ = no_grad();
+        using var x = randn(3, 5, 8);
+        using var padding = tensor(new[] { true, true, true, false, false }, [1, 5]).expand(3, 5);
+        using var mask = AttentionMasks.KeyPadding(padding);              // [3, 1, 1, 5]
+        using var bias = randn(2, 5, 5);                                  // per-head bias
+        using var biased = attention.Attend(x, x, mask, bias);
+        Assert.Equal(new long[] { 3, 5, 8 }, biased.shape);
+        using var unbiased = attention.Attend(x, x, mask, null);
+        Assert.False(biased.allclose(unbiased));
+        using var none = zeros(1, 1, 5, 5, dtype: ScalarType.Bool);      // nothing may be attended
+        using var blocked = attention.Attend(x, x, none, null);
+        Assert.False(blocked.isnan().any().item<bool>());
+    }
+
+    [Fact]
     public void The_spec_round_trips_through_json_and_rebuilds_the_same_shapes()
     {
         var spec = new TransformerEncoderSpec(100, 4, MaxPositions: 32, Width: 16, Layers: 3, Heads: 4, Pooling: PoolingKind.Sequence);

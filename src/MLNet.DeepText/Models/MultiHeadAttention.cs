@@ -46,11 +46,10 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
         var k = SplitHeads(key.forward(keysAndValues), b, tk);
         var v = SplitHeads(value.forward(keysAndValues), b, tk);
 
-        // libtorch's fused kernel; a boolean mask means "may attend", a float mask is added to the scores.
-        var mask_ = scoreBias is null ? mask
-            : mask is null ? scoreBias
-            : scoreBias.masked_fill(mask.logical_not(), MaskedScore);
-        var mixed = nn.functional.scaled_dot_product_attention(q, k, v, mask_, training ? _attentionDropout : 0.0)
+        // One additive float mask for libtorch's fused kernel: 0 where attending is allowed, MaskedScore elsewhere, plus the bias.
+        Tensor? additive = mask is null ? null : zeros(mask.shape, dtype: q.dtype, device: q.device).masked_fill_(mask.logical_not(), MaskedScore);
+        if (scoreBias is not null) additive = additive is null ? scoreBias : additive.add(scoreBias);
+        var mixed = nn.functional.scaled_dot_product_attention(q, k, v, additive, training ? _attentionDropout : 0.0)
             .transpose(1, 2).reshape(b, tq, _heads * _headSize);
         return output.forward(mixed);
     }
