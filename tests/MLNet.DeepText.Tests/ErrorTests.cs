@@ -50,6 +50,16 @@ public class ErrorTests
     }
 
     [Fact]
+    public void A_validation_set_with_other_label_keys_is_rejected()
+    {
+        var train = Keyed(Synthetic.Tickets(40, 1));
+        var validation = Keyed(Synthetic.Tickets(40, 2).Where(t => t.Queue != "billing"));   // 3 keys, not 4
+        var e = Assert.Throws<ArgumentException>(() => Trainer(o => o.ValidationSet = validation).Fit(train));
+        Assert.Equal("ValidationSet", e.ParamName);
+        Assert.Contains("same fitted MapValueToKey", e.Message);
+    }
+
+    [Fact]
     public void Fewer_than_two_classes_is_rejected()
     {
         var rows = Synthetic.Tickets(30, 1).Select(t => new Ticket { Queue = "billing", Text = t.Text });

@@ -69,7 +69,11 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         DeepTextTransformer.CheckTextColumn(input.Schema, o.TextColumnName);
         if (o.ValidationSet is not null)
         {
-            CheckLabel(o.ValidationSet.Schema, o.LabelColumnName);
+            var (_, validationClasses) = CheckLabel(o.ValidationSet.Schema, o.LabelColumnName);
+            if (validationClasses != numberOfClasses)
+                throw new ArgumentException(
+                    $"The ValidationSet's label column '{o.LabelColumnName}' is a key with {validationClasses} values but the training data's has {numberOfClasses}. " +
+                    "Map both with the same fitted MapValueToKey transformer so that the keys mean the same classes.", nameof(o.ValidationSet));
             DeepTextTransformer.CheckTextColumn(o.ValidationSet.Schema, o.TextColumnName);
         }
         if (o.Tokenizer is not null) DeepTextTokenizers.Register(o.TokenizerName, o.Tokenizer);

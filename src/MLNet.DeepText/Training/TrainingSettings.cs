@@ -1,20 +1,23 @@
 namespace MLNet.DeepText.Training;
 
-/// <summary>Settings of <see cref="ClassifierTrainer"/>; validated by the caller (the ML.NET options).</summary>
+/// <summary>
+/// Settings of <see cref="ClassifierTrainer"/>. The documented defaults and the validation live on the ML.NET
+/// options (<c>DeepTextOptions</c>), which build this record.
+/// </summary>
 public sealed record TrainingSettings
 {
-    public int BatchSize { get; init; } = 32;
-    public int MaxEpochs { get; init; } = 20;
-    public double LearningRate { get; init; } = 5e-4;
-    public double WeightDecay { get; init; } = 0.01;
+    public required int BatchSize { get; init; }
+    public required int MaxEpochs { get; init; }
+    public required double LearningRate { get; init; }
+    public required double WeightDecay { get; init; }
     /// <summary>Fraction of all planned steps spent warming the learning rate up linearly from zero.</summary>
-    public double WarmupFraction { get; init; } = 0.06;
-    public double LabelSmoothing { get; init; } = 0.1;
+    public required double WarmupFraction { get; init; }
+    public required double LabelSmoothing { get; init; }
     /// <summary>Maximum global gradient norm; 0 disables clipping.</summary>
-    public double GradientClipNorm { get; init; } = 1.0;
+    public required double GradientClipNorm { get; init; }
     /// <summary>Epochs without a better validation score before training stops.</summary>
-    public int EarlyStoppingPatience { get; init; } = 3;
+    public required int EarlyStoppingPatience { get; init; }
+    public required int Seed { get; init; }
     /// <summary>Batches per length-bucketing window (examples are sorted by length within a shuffled window).</summary>
     public int BucketWindowBatches { get; init; } = 50;
-    public int Seed { get; init; } = 1;
 }
