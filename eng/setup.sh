@@ -3,8 +3,9 @@
 #
 # TorchSharp 0.107's native library (libLibTorchSharp.so) needs GLIBCXX_3.4.32, i.e. the
 # libstdc++ of GCC 13 or newer. Debian 12 ships GCC 12's. On Debian 12 this script adds
-# Debian 13 (trixie) as an apt source pinned at low priority (so nothing else is upgraded
-# from it) and installs only libstdc++6 from there. On other systems it says what to install.
+# Debian 13 (trixie) as an apt source pinned at low priority (so ordinary upgrades stay on
+# bookworm) and installs libstdc++6, with what it requires, from there. On other systems it says
+# what to install.
 # It is idempotent and prints nothing when nothing is needed.
 set -euo pipefail
 
@@ -32,9 +33,9 @@ if [ "${ID:-}" = debian ] && [ "${VERSION_ID:-}" = 12 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "eng/setup.sh: libstdc++ lacks $needed; installing libstdc++6 from Debian 13 (trixie), pinned at low priority" >&2
   # Reuse the archive this machine already uses for bookworm (one-line or deb822 sources).
-  mirror=$(grep -hE '^deb .* bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2; exit}')
+  mirror=$(grep -hsE '^deb .* bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2; exit}' || true)
   if [ -z "$mirror" ]; then
-    mirror=$(awk '/^URIs:/{u=$2} /^Suites:/{for(i=2;i<=NF;i++) if($i=="bookworm"){print u; exit}}' /etc/apt/sources.list.d/*.sources 2>/dev/null)
+    mirror=$(awk '/^URIs:/{u=$2} /^Suites:/{for(i=2;i<=NF;i++) if($i=="bookworm"){print u; exit}}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
   fi
   if [ -z "$mirror" ]; then
     echo "eng/setup.sh: no apt source for bookworm found; add Debian 13 (trixie) and install libstdc++6 from it." >&2
@@ -47,11 +48,10 @@ Pin: release n=trixie
 Pin-Priority: 100
 PREF
   $sudo apt-get update -qq >/dev/null
-  # Ask for libstdc++6 alone from trixie (apt then takes from trixie only the dependencies it must, such as libc6);
-  # if apt cannot resolve that, let trixie be the target release for this one install.
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -qq libstdc++6/trixie >/dev/null 2>&1 ||
-    $sudo apt-get install -y -qq -t trixie libstdc++6 >/dev/null
+  # trixie is the target release for this one install only: apt upgrades libstdc++6 and what it requires
+  # (libgcc-s1, libc6, libc-bin, base-files, gcc-14-base on a minimal Debian 12); the pin keeps every
+  # later upgrade on bookworm.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -t trixie libstdc++6 >/dev/null
 else
   echo "eng/setup.sh: $(find_libstdcxx || echo 'libstdc++.so.6') lacks $needed, which TorchSharp 0.107 needs." >&2
   echo "Install the libstdc++ of GCC 13 or newer (e.g. 'libstdc++6' from a newer release of your distribution)." >&2

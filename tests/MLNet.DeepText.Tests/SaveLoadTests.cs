@@ -90,6 +90,50 @@ public class SaveLoadTests(TrainedModel trained) : IClassFixture<TrainedModel>
     }
 
     [Fact]
+    public void Transform_across_many_read_ahead_windows_matches_row_by_row_scoring_and_keeps_row_order()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Synthetic.Tickets(150, seed: 4, minWords: 1, maxWords: 40);   // lengths vary, so batches get reordered
+        rows[7].Text = null;
+        using var model = Synthetic.Pipeline(ml, Synthetic.TinyOptions(o => { o.MaxEpochs = 1; o.PredictionBatchSize = 3; })).Fit(ml.Data.LoadFromEnumerable(rows));
+        var batched = ml.Data.CreateEnumerable<TicketPrediction>(model.Transform(ml.Data.LoadFromEnumerable(rows)), false).ToArray();
+        var engine = ml.Model.CreatePredictionEngine<Ticket, TicketPrediction>(model);
+        Assert.Equal(rows.Count, batched.Length);                           // 150 rows = 6 windows of 24 and a partial one
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var single = engine.Predict(rows[i]);
+            Assert.Equal(single.PredictedQueue, batched[i].PredictedQueue);
+            for (int c = 0; c < single.Score.Length; c++) Assert.Equal(single.Score[c], batched[i].Score[c], 5);
+        }
+    }
+
+    private sealed class NumericTicket { public int Code { get; set; } public string Text { get; set; } = ""; }
+    private sealed class NumericPrediction { public int PredictedCode { get; set; } }
+
+    [Fact]
+    public void Numeric_label_values_survive_MapKeyToValue_and_a_save_load_round_trip()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Synthetic.Tickets(200, seed: 6).Select(t => new NumericTicket { Code = 100 + Array.IndexOf(Synthetic.Queues, t.Queue), Text = t.Text! }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", nameof(NumericTicket.Code))
+            .Append(ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.MaxEpochs = 6)))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedCode", "PredictedLabel"));
+        using var model = pipeline.Fit(data);
+        var path = Path.Combine(Path.GetTempPath(), $"deeptext-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, data.Schema, path);
+            var loaded = new MLContext().RegisterDeepText().Model.Load(path, out _);
+            var predicted = ml.Data.CreateEnumerable<NumericPrediction>(loaded.Transform(data), false).Select(p => p.PredictedCode).ToArray();
+            Assert.All(predicted, code => Assert.InRange(code, 100, 103));
+            Assert.True(predicted.Zip(rows).Count(p => p.First == p.Second.Code) > 150);
+            ((IDisposable)loaded).Dispose();
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void A_DataFrame_can_be_passed_to_Fit_and_Transform()
     {
         var rows = Synthetic.Tickets(300, seed: 5);
