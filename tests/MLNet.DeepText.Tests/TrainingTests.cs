@@ -36,15 +36,20 @@ public class TrainingTests(TrainedModel trained) : IClassFixture<TrainedModel>
     public void The_best_epoch_is_restored_and_progress_is_reported_every_epoch()
     {
         var reports = new List<TrainingProgress>();
+        var liveTensors = new List<long>();
         var validationRows = Synthetic.Tickets(80, seed: 11);
         var ml = new MLContext(seed: 1);
         var validation = ml.Transforms.Conversion.MapValueToKey("Label", "Queue").Fit(trained.Train)
             .Transform(ml.Data.LoadFromEnumerable(validationRows));
-        var options = Synthetic.TinyOptions(o => { o.MaxEpochs = 5; o.ValidationSet = validation; o.Progress = new SyncProgress(reports.Add); });
+        var options = Synthetic.TinyOptions(o => { o.MaxEpochs = 5; o.ValidationSet = validation; o.EarlyStoppingPatience = 5;
+            o.Progress = new SyncProgress(r => { reports.Add(r); liveTensors.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount); }); });
         using var model = Synthetic.Pipeline(ml, options).Fit(trained.Train);
         var summary = model.OfType<DeepTextTransformer>().Single().TrainingSummary!;
 
         Assert.Equal(summary.EpochsRun, reports.Count);
+        Assert.Equal(5, reports.Count);
+        // The count settles after the first epoch (it then holds the best-epoch snapshot); a leak would make it grow.
+        Assert.All(liveTensors.Skip(1), n => Assert.Equal(liveTensors[1], n));
         Assert.Equal(Enumerable.Range(1, reports.Count), reports.Select(r => r.Epoch));
         Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0 && r.ValidationAccuracy is not null && r.Step > 0));
         var best = reports.Where(r => r.IsBest).Last();
