@@ -70,6 +70,8 @@ public class DeviceAndSchemaTests
         Assert.Equal(expected.DenseValues().Select(v => v.ToString()), keyValues.DenseValues().Select(v => v.ToString()));
         Assert.Equal(expected.DenseValues().Select(v => v.ToString()), slotNames.DenseValues().Select(v => v.ToString()));
         Assert.Equal((ulong)model.NumberOfClasses, ((KeyDataViewType)schema["PredictedLabel"].Type).Count);
+        Assert.Equal("TransformerEncoder", model.ModelKind);
+        Assert.True(model.ParameterCount > 0);
     }
 
     /// <summary>ML.NET's own (internal) way of turning a schema into a SchemaShape.</summary>

@@ -110,6 +110,7 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
         var spec = new TransformerEncoderSpec(100, 4, MaxPositions: 32, Width: 16, Layers: 3, Heads: 4, Pooling: PoolingKind.Sequence);
         var back = ClassifierSpec.FromJson(spec.ToJson());
         Assert.Equal(spec, back);
+        Assert.Equal("TransformerEncoder", back.Kind);
         using var a = spec.Build();
         using var b = back.Build();
         Assert.Equal(a.ParameterCount, b.ParameterCount);

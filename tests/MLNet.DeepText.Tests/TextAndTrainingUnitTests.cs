@@ -78,3 +78,30 @@ public class TextAndTrainingUnitTests
         Assert.Equal(validation, TokenizedDataset.StratifiedSplit(labels, 0.2, seed: 1).Validation);
     }
 }
+
+public class AdamWTests
+{
+    [Fact]
+    public void Matches_TorchSharp_AdamW_with_decoupled_weight_decay()
+    {
+        TorchSharp.torch.manual_seed(1);
+        using var ours = TorchSharp.torch.nn.Linear(4, 3);
+        TorchSharp.torch.manual_seed(1);
+        using var reference = TorchSharp.torch.nn.Linear(4, 3);
+        using var optimizer = new AdamW(ours.parameters().Select(p => (p, true)), learningRate: 0.05, weightDecay: 0.1);
+        using var referenceOptimizer = TorchSharp.torch.optim.AdamW(reference.parameters(), lr: 0.05, weight_decay: 0.1);
+        for (int step = 0; step < 5; step++)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var x = TorchSharp.torch.randn(8, 4);
+            optimizer.ZeroGrad();
+            ours.forward(x).pow(2).sum().backward();
+            optimizer.Step();
+            referenceOptimizer.zero_grad();
+            reference.forward(x).pow(2).sum().backward();
+            referenceOptimizer.step();
+        }
+        foreach (var (a, b) in ours.parameters().Zip(reference.parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6), $"{a.ToString(TorchSharp.TensorStringStyle.Numpy)} vs {b.ToString(TorchSharp.TensorStringStyle.Numpy)}");
+    }
+}

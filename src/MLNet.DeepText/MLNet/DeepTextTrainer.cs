@@ -117,7 +117,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         try
         {
             model.to(device);
-            Info(channel, $"{spec.GetType().Name.Replace("Spec", "")}: {model.ParameterCount:N0} parameters.");
+            Info(channel, $"{spec.Kind}: {model.ParameterCount:N0} parameters.");
             var trainer = new ClassifierTrainer(o.ToTrainingSettings(seed), device)
             {
                 Progress = new Relay(p => { Info(channel, p.ToString()); o.Progress?.Report(p); }),

@@ -46,7 +46,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     /// <summary>Trainable parameters of the model.</summary>
     public long ParameterCount => Model.ParameterCount;
     /// <summary>The model family, e.g. "TransformerEncoder".</summary>
-    public string ModelKind => JsonDocument.Parse(Spec.ToJson()).RootElement.GetProperty("kind").GetString()!;
+    public string ModelKind => Spec.Kind;
     /// <summary>The architecture as JSON (the spec the model is rebuilt from at load time).</summary>
     public string ArchitectureJson => Spec.ToJson();
     /// <summary>What training did (epochs, best epoch, validation accuracy); kept in the saved model.</summary>

@@ -32,6 +32,10 @@ public abstract record ClassifierSpec(int VocabularySize, int NumberOfClasses)
     /// <summary>Builds a freshly initialised module (uses torch's global random generator).</summary>
     public abstract TextClassifier Build();
 
+    /// <summary>The model family's name: the record's type name without "Spec", e.g. "TransformerEncoder".</summary>
+    [JsonIgnore]
+    public string Kind => GetType().Name.EndsWith("Spec", StringComparison.Ordinal) ? GetType().Name[..^4] : GetType().Name;
+
     /// <summary>Longest token sequence the model accepts (null: any).</summary>
     public abstract int? MaxSequenceLength { get; }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MLNet.DeepText.Models;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLNet.DeepText.Training;
@@ -40,7 +39,8 @@ public sealed class ClassifierTrainer
         int batchesPerEpoch = (train.Count + s.BatchSize - 1) / s.BatchSize;
         int totalSteps = batchesPerEpoch * s.MaxEpochs;
         int warmupSteps = (int)Math.Round(totalSteps * s.WarmupFraction);
-        using var optimizer = CreateOptimizer(model);
+        // Decay matrices only: biases and norms (1-D) are not regularised.
+        using var optimizer = new AdamW(model.parameters().Select(p => (p, p.dim() >= 2)), s.LearningRate, s.WeightDecay);
 
         var clock = Stopwatch.StartNew();
         Dictionary<string, Tensor>? best = null;
@@ -57,7 +57,7 @@ public sealed class ClassifierTrainer
                 {
                     ThrowIfCanceled();
                     double lr = LearningRateSchedule.WarmupCosine(step, totalSteps, warmupSteps, s.LearningRate);
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                    optimizer.LearningRate = lr;
                     lossSum += TrainStep(model, optimizer, train, batch);
                     lossCount++;
                     tokens += batch.Sum(i => (long)train.Sequences[i].Length);
@@ -93,16 +93,16 @@ public sealed class ClassifierTrainer
         }
     }
 
-    private double TrainStep(TextClassifier model, optim.Optimizer optimizer, TokenizedDataset data, int[] batch)
+    private double TrainStep(TextClassifier model, AdamW optimizer, TokenizedDataset data, int[] batch)
     {
         using var scope = NewDisposeScope();
         var (ids, mask) = Collate.Pad(data.Sequences, batch, _device);
         var target = tensor(batch.Select(i => (long)data.Labels[i]).ToArray(), device: _device);
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         var loss = nn.functional.cross_entropy(model.forward(ids, mask), target, label_smoothing: _settings.LabelSmoothing);
         loss.backward();
         if (_settings.GradientClipNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), _settings.GradientClipNorm);
-        optimizer.step();
+        optimizer.Step();
         return loss.item<float>();
     }
 
@@ -120,18 +120,6 @@ public sealed class ClassifierTrainer
             loss -= Math.Log(Math.Max(p[data.Labels[i]], 1e-15));
         }
         return ((double)correct / data.Count, loss / data.Count);
-    }
-
-    private optim.Optimizer CreateOptimizer(TextClassifier model)
-    {
-        // Decay matrices only: biases, norms (1-D) are not regularised.
-        var parameters = model.parameters().ToArray();
-        var groups = new[]
-        {
-            new AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), new AdamW.Options { weight_decay = _settings.WeightDecay }),
-            new AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), new AdamW.Options { weight_decay = 0.0 }),
-        };
-        return optim.AdamW(groups, lr: _settings.LearningRate);
     }
 
     private void ThrowIfCanceled()
