@@ -74,6 +74,13 @@ public class DeviceAndSchemaTests
         Assert.True(model.ParameterCount > 0);
     }
 
+    [Fact]
+    public void The_ML_NET_internals_the_save_load_bridge_needs_are_present()
+    {
+        var e = Record.Exception(MlNetBridge.SelfCheck);
+        Assert.Null(e);   // otherwise: NotSupportedException naming the missing member and the supported range
+    }
+
     /// <summary>ML.NET's own (internal) way of turning a schema into a SchemaShape.</summary>
     private static SchemaShape Shape(DataViewSchema schema) =>
         (SchemaShape)typeof(SchemaShape).GetMethod("Create", BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static, [typeof(DataViewSchema)])!

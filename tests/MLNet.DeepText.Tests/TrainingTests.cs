@@ -79,6 +79,18 @@ public class TrainingTests(TrainedModel trained) : IClassFixture<TrainedModel>
     }
 
     [Fact]
+    public void Without_a_validation_split_it_trains_on_every_row_and_still_learns()
+    {
+        var ml = new MLContext(seed: 1);
+        var reports = new List<TrainingProgress>();
+        var options = Synthetic.TinyOptions(o => { o.ValidationFraction = 0; o.MaxEpochs = 6; o.Progress = new SyncProgress(reports.Add); });
+        using var model = Synthetic.Pipeline(ml, options).Fit(trained.Train);
+        Assert.All(reports, r => Assert.Null(r.ValidationAccuracy));
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(trained.Test));
+        Assert.True(metrics.MicroAccuracy >= 0.9, $"accuracy {metrics.MicroAccuracy:F3}");
+    }
+
+    [Fact]
     public void Cancellation_stops_training()
     {
         using var cts = new CancellationTokenSource();

@@ -58,7 +58,7 @@ public abstract class DeepTextOptions
     /// <see cref="ValidationFraction"/> of the training data is held out instead.
     /// </summary>
     public IDataView? ValidationSet { get; set; }
-    /// <summary>Fraction of the training rows held out for validation when no <see cref="ValidationSet"/> is given, in [0, 0.5]. 0 trains on everything for <see cref="MaxEpochs"/> epochs. Default 0.1.</summary>
+    /// <summary>Fraction of the training rows held out for validation when no <see cref="ValidationSet"/> is given, in [0, 0.5]. 0 trains on everything and keeps the epoch with the lowest training loss. Default 0.1.</summary>
     public double ValidationFraction { get; set; } = 0.1;
 
     /// <summary>Random seed; null takes one from the <c>MLContext</c>'s seed.</summary>

@@ -9,7 +9,7 @@ namespace MLNet.DeepText.Training;
 /// with a 25k-token embedding table the process grew by ~1.4 GB before a garbage collection released it, where
 /// this implementation (same math, in-place updates, temporaries in the caller's dispose scope) stays flat.
 /// </summary>
-public sealed class AdamW : IDisposable
+internal sealed class AdamW : IDisposable
 {
     private readonly (Parameter Parameter, Tensor Mean, Tensor Variance, bool Decay)[] _state;
     private readonly double _beta1, _beta2, _epsilon, _weightDecay;

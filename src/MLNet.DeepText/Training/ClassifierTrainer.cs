@@ -130,6 +130,7 @@ public sealed class ClassifierTrainer
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module model)
     {
+        using var scope = NewDisposeScope();   // disposes the detach() handles; the clones are moved out
         var copy = new Dictionary<string, Tensor>();
         foreach (var (name, t) in model.state_dict())
             copy[name] = t.detach().clone().DetachFromDisposeScope();
