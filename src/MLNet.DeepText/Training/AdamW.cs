@@ -18,7 +18,7 @@ internal sealed class AdamW : IDisposable
     /// <summary>Learning rate of the next <see cref="Step"/>.</summary>
     public double LearningRate { get; set; }
 
-    /// <param name="parameters">The parameters and whether each gets weight decay.</param>
+    /// <summary>Optimizes <paramref name="parameters"/>, each with or without weight decay.</summary>
     public AdamW(IEnumerable<(Parameter Parameter, bool Decay)> parameters, double learningRate, double weightDecay,
         double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
     {
