@@ -128,12 +128,11 @@ internal static class MlNetBridge
         (IHostEnvironment)s_members.Value.CatalogEnvironment.GetValue(catalog)!;
 
     /// <summary>
-    /// <c>GpuDeviceId</c> and <c>FallbackToCpu</c> of an environment: public on <see cref="MLContext"/> and on ML.NET's
-    /// internal environment classes that catalogs and model loaders hand us.
+    /// <c>GpuDeviceId</c> and <c>FallbackToCpu</c> of an environment: public properties of <see cref="MLContext"/> and of
+    /// ML.NET's internal environment classes that catalogs and model loaders hand us.
     /// </summary>
     public static (int? GpuDeviceId, bool FallbackToCpu) GetDeviceSettings(IHostEnvironment env)
     {
-        if (env is MLContext ml) return (ml.GpuDeviceId, ml.FallbackToCpu);
         var type = env.GetType();
         var gpu = type.GetProperty("GpuDeviceId", BindingFlags.Public | BindingFlags.Instance)?.GetValue(env) as int?;
         var fallback = type.GetProperty("FallbackToCpu", BindingFlags.Public | BindingFlags.Instance)?.GetValue(env) as bool?;

@@ -36,9 +36,6 @@ public abstract record ClassifierSpec(int VocabularySize, int NumberOfClasses)
     [JsonIgnore]
     public string Kind => GetType().Name.EndsWith("Spec", StringComparison.Ordinal) ? GetType().Name[..^4] : GetType().Name;
 
-    /// <summary>Longest token sequence the model accepts (null: any).</summary>
-    public abstract int? MaxSequenceLength { get; }
-
     public string ToJson() => JsonSerializer.Serialize(this, s_json);
 
     public static ClassifierSpec FromJson(string json) =>

@@ -19,7 +19,6 @@ public sealed record TransformerEncoderSpec(
     bool Causal = false) : ClassifierSpec(VocabularySize, NumberOfClasses)
 {
     public override TextClassifier Build() => new TransformerEncoderClassifier(this);
-    public override int? MaxSequenceLength => MaxPositions;
 }
 
 /// <summary>

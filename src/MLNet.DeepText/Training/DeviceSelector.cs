@@ -30,5 +30,4 @@ public static class DeviceSelector
         }
         return CPU;
     }
-
 }

@@ -15,7 +15,7 @@ public static class LengthBucketBatcher
         var batches = new List<int[]>();
         for (int start = 0; start < order.Length; start += window)
         {
-            var slice = order.Skip(start).Take(window).OrderBy(i => sequences[i].Length).ToArray();
+            var slice = order[start..Math.Min(order.Length, start + window)].OrderBy(i => sequences[i].Length).ToArray();
             for (int b = 0; b < slice.Length; b += batchSize)
                 batches.Add(slice[b..Math.Min(slice.Length, b + batchSize)]);
         }

@@ -19,9 +19,7 @@ public static class Predictor
         try
         {
             using var _ = no_grad();
-            foreach (var batch in sequences.Count <= batchSize
-                ? [Enumerable.Range(0, sequences.Count).ToArray()]
-                : Training.LengthBucketBatcher.SortedBatches(sequences, batchSize))
+            foreach (var batch in LengthBucketBatcher.SortedBatches(sequences, batchSize))
             {
                 using var scope = NewDisposeScope();
                 var (ids, mask) = Collate.Pad(sequences, batch, device);

@@ -38,9 +38,6 @@ public sealed class TokenizedDataset
         validation.Sort();
         return ([.. train], [.. validation]);
     }
-
-    public TokenizedDataset Subset(IReadOnlyList<int> indices) =>
-        new(indices.Select(i => Sequences[i]).ToArray(), indices.Select(i => Labels[i]).ToArray());
 }
 
 /// <summary>Turns a list of sequences into padded tensors.</summary>
