@@ -6,11 +6,7 @@ namespace MLNet.DeepText.Tests;
 
 public class DeviceAndSchemaTests
 {
-    private static IDataView Keyed(MLContext ml, int rows = 60)
-    {
-        var data = ml.Data.LoadFromEnumerable(Synthetic.Tickets(rows, 1));
-        return ml.Transforms.Conversion.MapValueToKey("Label", "Queue").Fit(data).Transform(data);
-    }
+    private static IDataView Keyed(MLContext ml) => Synthetic.Keyed(ml, Synthetic.Tickets(60, 1));
 
     [Fact]
     public void A_GPU_requested_through_MLContext_without_CUDA_fails_unless_falling_back_to_the_CPU_is_allowed()

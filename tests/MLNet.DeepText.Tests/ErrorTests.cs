@@ -7,8 +7,7 @@ public class ErrorTests
 {
     private readonly MLContext _ml = new(seed: 1);
 
-    private IDataView Keyed(IEnumerable<Ticket> rows) =>
-        _ml.Transforms.Conversion.MapValueToKey("Label", "Queue").Fit(_ml.Data.LoadFromEnumerable(rows)).Transform(_ml.Data.LoadFromEnumerable(rows));
+    private IDataView Keyed(IEnumerable<Ticket> rows) => Synthetic.Keyed(_ml, rows);
 
     private TransformerEncoderTrainer Trainer(Action<TransformerEncoderOptions>? configure = null) =>
         _ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => { o.MaxEpochs = 1; configure?.Invoke(o); }));

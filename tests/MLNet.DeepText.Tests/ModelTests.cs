@@ -50,7 +50,6 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
     public void Causal_attention_never_looks_ahead()
     {
         using var model = Tiny(causal: true);
-        var blocks = model.named_children().Single(c => c.name == "blocks").module;
         using var _ = no_grad();
         using var a = tensor(new long[] { 3, 4, 5, 6, 7, 8 }, [1, 6]);
         using var b = tensor(new long[] { 3, 4, 5, 9, 10, 11 }, [1, 6]);   // differs from position 3 on
@@ -62,7 +61,6 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
         using var fullA = model.Embed(a, mask);
         using var fullB = model.Embed(b, mask);
         Assert.False(fullA.allclose(fullB));
-        Assert.NotNull(blocks);
     }
 
     [Fact]

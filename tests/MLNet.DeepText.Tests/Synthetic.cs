@@ -50,6 +50,13 @@ public static class Synthetic
         return rows;
     }
 
+    /// <summary>The rows with a key-typed "Label" made from their queue (keys learned from these rows).</summary>
+    public static IDataView Keyed(MLContext ml, IEnumerable<Ticket> rows)
+    {
+        var data = ml.Data.LoadFromEnumerable(rows);
+        return ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Fit(data).Transform(data);
+    }
+
     /// <summary>Small, fast settings for tests.</summary>
     public static TransformerEncoderOptions TinyOptions(Action<TransformerEncoderOptions>? configure = null)
     {
