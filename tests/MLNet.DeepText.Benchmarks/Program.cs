@@ -7,8 +7,11 @@ using MLNet.DeepText;
 using MLNet.DeepText.Benchmarks;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models transformer,sdca] [--max-epochs N] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
+//         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
+//   latency --data <dir> [--model compact] [--rows N]
+//         Trains the model, then times PredictionEngine.Predict on N test rows one by one: median and p99.
 //   score --model <model.zip> --data <file.tsv> --out <scores.tsv>
 //         Loads a saved pipeline in this fresh process and writes each row's Score vector (round-trip float text).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -19,8 +22,9 @@ switch (args.FirstOrDefault())
     case "run": return Run(argsMap);
     case "run-one": return RunOne(argsMap);
     case "score": return Score(argsMap);
+    case "latency": return Latency(argsMap);
     default:
-        Console.Error.WriteLine("usage: run --data DIR [--models transformer,sdca] [--max-epochs N] [--seed N] | score --model ZIP --data TSV --out FILE");
+        Console.Error.WriteLine("usage: run --data DIR [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--seed N] | latency --data DIR [--model compact] [--rows N] | score --model ZIP --data TSV --out FILE");
         return 2;
 }
 
@@ -30,8 +34,8 @@ static int Run(Dictionary<string, string> a)
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, " +
         $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp-cpu 0.107.0, Microsoft.ML 5.0.1");
     Console.WriteLine();
-    Console.WriteLine("| dataset | model | accuracy | macro-F1 | log-loss | train s | test predictions/s | peak working set MiB | parameters |");
-    Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| dataset | train rows | model | accuracy | macro-F1 | log-loss | train s | test predictions/s | peak working set MiB | parameters |");
+    Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     int failures = 0;
     foreach (var model in models)
     {
@@ -53,24 +57,10 @@ static int RunOne(Dictionary<string, string> a)
 {
     var dir = a["data"];
     var model = a["model"];
-    int seed = int.Parse(a.GetValueOrDefault("seed", "1"));
-    var ml = new MLContext(seed);
-    var train = TsvData.Load(ml, Path.Combine(dir, "train.tsv"));
-    var test = TsvData.Load(ml, Path.Combine(dir, "test.tsv"));
-    var toKey = ml.Transforms.Conversion.MapValueToKey("Label", "Label");
-    IEstimator<ITransformer> trainer = model switch
-    {
-        "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(new TransformerEncoderOptions
-        {
-            MaxEpochs = int.Parse(a.GetValueOrDefault("max-epochs", "20")),
-            Progress = new StderrProgress(),
-        }),
-        "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
-            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        _ => throw new ArgumentException($"Unknown model '{model}'; use transformer or sdca."),
-    };
+    var ml = new MLContext(int.Parse(a.GetValueOrDefault("seed", "1")));
+    var (train, test, toKey, trainRows) = LoadSplit(ml, a);
     var clock = Stopwatch.StartNew();
-    var fitted = toKey.Append(trainer).Fit(train);
+    var fitted = toKey.Append(Trainer(ml, model, a).Fit(toKey.Transform(train)));
     double trainSeconds = clock.Elapsed.TotalSeconds;
 
     var cached = ml.Data.Cache(test);
@@ -87,12 +77,88 @@ static int RunOne(Dictionary<string, string> a)
         int features = ((VectorDataViewType)scored.Schema["Features"].Type).Size;
         parameters = (long)(features + 1) * metrics.PerClassLogLoss.Count;
     }
-    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {(model == "sdca" ? "FeaturizeText+SdcaMaximumEntropy" : "TransformerEncoder")} | " +
+    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {ModelName(model)} | " +
         $"{metrics.MicroAccuracy:F4} | {MacroF1(metrics.ConfusionMatrix):F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
     (fitted as IDisposable)?.Dispose();
     return 0;
 }
+
+static int Latency(Dictionary<string, string> a)
+{
+    var ml = new MLContext(int.Parse(a.GetValueOrDefault("seed", "1")));
+    var model = a.GetValueOrDefault("model", "compact");
+    var (train, _, toKey, _) = LoadSplit(ml, a);
+    var fitted = toKey.Append(Trainer(ml, model, a).Fit(toKey.Transform(train)));
+    var rows = TsvData.Read(Path.Combine(a["data"], "test.tsv")).Take(int.Parse(a.GetValueOrDefault("rows", "2000"))).ToList();
+    var engine = ml.Model.CreatePredictionEngine<Row, LatencyPrediction>(fitted);
+    foreach (var row in rows.Take(50)) engine.Predict(row);   // warm-up
+    var times = new List<double>(rows.Count);
+    var clock = new Stopwatch();
+    foreach (var row in rows)
+    {
+        clock.Restart();
+        engine.Predict(row);
+        times.Add(clock.Elapsed.TotalMilliseconds);
+    }
+    times.Sort();
+    double Quantile(double q) => times[Math.Min(times.Count - 1, (int)Math.Ceiling(q * times.Count) - 1)];
+    double meanTokens = rows.Average(r => r.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(a["data"]))} | {ModelName(model)} | {rows.Count:N0} | {meanTokens:F0} | " +
+        $"{Quantile(0.5):F2} | {Quantile(0.99):F2} | {times[^1]:F2} |");
+    engine.Dispose();
+    return 0;
+}
+
+/// <summary>Train (optionally a seeded random subset of <c>--train-size</c> rows), test, and the label-key mapping fitted on all training rows.</summary>
+static (IDataView Train, IDataView Test, ITransformer ToKey, int TrainRows) LoadSplit(MLContext ml, Dictionary<string, string> a)
+{
+    var dir = a["data"];
+    var rows = TsvData.Read(Path.Combine(dir, "train.tsv"));
+    // Keys from every training row, so that a subset's model still has an output (and Evaluate a key) for every class.
+    var toKey = ml.Transforms.Conversion.MapValueToKey("Label", "Label").Fit(ml.Data.LoadFromEnumerable(rows));
+    if (a.TryGetValue("train-size", out var size) && int.Parse(size) < rows.Count)
+    {
+        var rng = new Random(int.Parse(a.GetValueOrDefault("seed", "1")));
+        rows = [.. rows.OrderBy(_ => rng.Next()).Take(int.Parse(size))];
+    }
+    return (ml.Data.LoadFromEnumerable(rows), TsvData.Load(ml, Path.Combine(dir, "test.tsv")), toKey, rows.Count);
+}
+
+static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<string, string> a)
+{
+    return model switch
+    {
+        "compact" => ml.MulticlassClassification.Trainers.CompactTransformer(WithEpochs(new CompactTransformerOptions
+        {
+            Preset = Enum.Parse<MLNet.DeepText.Models.CompactTransformerPreset>(a.GetValueOrDefault("preset", "Cct2"), ignoreCase: true),
+            KernelSize = int.Parse(a.GetValueOrDefault("kernel", "2")),
+            EmbeddingFile = a.GetValueOrDefault("embeddings"),
+            Progress = new StderrProgress(),
+        }, a)),
+        "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithEpochs(new TransformerEncoderOptions { Progress = new StderrProgress() }, a)),
+        "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
+        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, transformer or sdca."),
+    };
+}
+
+static T WithEpochs<T>(T options, Dictionary<string, string> a) where T : DeepTextOptions
+{
+    if (a.TryGetValue("max-epochs", out var epochs)) options.MaxEpochs = int.Parse(epochs);
+    if (a.TryGetValue("lr", out var lr)) options.LearningRate = double.Parse(lr);
+    if (a.TryGetValue("batch", out var batch)) options.BatchSize = int.Parse(batch);
+    if (a.TryGetValue("max-tokens", out var tokens)) options.MaxTokens = int.Parse(tokens);
+    return options;
+}
+
+static string ModelName(string model) => model switch
+{
+    "compact" => "CompactTransformer",
+    "transformer" => "TransformerEncoder",
+    "sdca" => "FeaturizeText+SdcaMaximumEntropy",
+    _ => model,
+};
 
 static int Score(Dictionary<string, string> a)
 {

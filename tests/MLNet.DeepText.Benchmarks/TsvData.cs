@@ -32,3 +32,8 @@ public static class TsvData
 
     public static IDataView Load(MLContext ml, string path) => ml.Data.LoadFromEnumerable(Read(path));
 }
+
+public sealed class LatencyPrediction
+{
+    public uint PredictedLabel { get; set; }
+}

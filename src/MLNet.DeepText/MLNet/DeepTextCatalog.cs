@@ -45,6 +45,48 @@ public static class DeepTextCatalog
     }
 
     /// <summary>
+    /// A compact transformer classifier over a text column (CCT, CVT or ViT-Lite for text; Hassani et al. 2021):
+    /// a convolutional tokenizer over the word embeddings, a few small encoder blocks and sequence pooling. Small and
+    /// data-efficient; the default (CCT-2, kernel 2) suits datasets of hundreds to a few thousand examples on a CPU.
+    /// The label must be a key (use <c>MapValueToKey</c>); outputs <c>PredictedLabel</c> and <c>Score</c>.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">Key-typed label column.</param>
+    /// <param name="textColumnName">Text column.</param>
+    /// <param name="preset">Architecture: CCT-2/4/6, CVT-2/4/6 or ViT-Lite-2/4/6.</param>
+    /// <param name="kernelSize">Convolution kernel (CCT) or patch size (CVT, ViT-Lite): 1, 2 or 4 work best.</param>
+    /// <param name="embeddingFile">Optional GloVe/fastText/word2vec text file to initialise the word vectors with.</param>
+    /// <param name="maxEpochs">Upper bound on epochs (early stopping on a validation split usually ends sooner).</param>
+    /// <param name="validationSet">Data for early stopping; null holds out 10% of the training data.</param>
+    public static CompactTransformerTrainer CompactTransformer(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string textColumnName = "Text",
+        Models.CompactTransformerPreset preset = Models.CompactTransformerPreset.Cct2,
+        int kernelSize = 2,
+        string? embeddingFile = null,
+        int maxEpochs = 30,
+        IDataView? validationSet = null) =>
+        catalog.CompactTransformer(new CompactTransformerOptions
+        {
+            LabelColumnName = labelColumnName,
+            TextColumnName = textColumnName,
+            Preset = preset,
+            KernelSize = kernelSize,
+            EmbeddingFile = embeddingFile,
+            MaxEpochs = maxEpochs,
+            ValidationSet = validationSet,
+        });
+
+    /// <summary>A compact transformer classifier configured by <paramref name="options"/>.</summary>
+    public static CompactTransformerTrainer CompactTransformer(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CompactTransformerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new CompactTransformerTrainer(MlNetBridge.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
     /// Lets <c>mlContext.Model.Load</c> read models that contain DeepText transformers. Call it once on an
     /// <see cref="MLContext"/> that has not created a DeepText trainer (for example in a process that only
     /// loads and scores a saved model). The trainer catalog methods call it for you.

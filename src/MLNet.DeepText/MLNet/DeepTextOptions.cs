@@ -121,6 +121,12 @@ public abstract class DeepTextOptions
             Fail(option, value, high >= int.MaxValue ? $"≥ {low}" : $"[{low}, {high}]");
     }
 
+    /// <summary>Throws unless 0 ≤ <paramref name="value"/> &lt; 1.</summary>
+    protected static void Probability(string option, double value)
+    {
+        if (!(value >= 0 && value < 1)) Fail(option, value, "[0, 1)");
+    }
+
     protected static void Fail(string option, object value, string allowed) =>
         throw new ArgumentOutOfRangeException(option, value, $"Option {option} = {value} is invalid; allowed: {allowed}.");
 

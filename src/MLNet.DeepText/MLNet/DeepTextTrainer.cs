@@ -31,8 +31,11 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         DeepTextCatalog.Register(env);
     }
 
-    /// <summary>The family's architecture for a learned vocabulary and class count.</summary>
-    private protected abstract ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses);
+    /// <summary>The family's architecture for a learned vocabulary and class count (and the pretrained vectors, if any).</summary>
+    private protected abstract ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained);
+
+    /// <summary>Word vectors to initialise the embedding table with; null (the default) for none.</summary>
+    private protected virtual PretrainedVectors? ReadPretrainedVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => null;
 
     /// <summary>Checks the input schema and describes the output columns.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -105,17 +108,27 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
             trainLabels = trainIdx.Select(i => trainLabels[i]).ToList();
         }
 
-        encoder.LearnVocabulary(trainTokens, o.MinTokenCount, o.MaxVocabularySize);
+        var pretrained = ReadPretrainedVectors(DeepTextTokenizers.Get(o.TokenizerName));
+        if (pretrained is not null)
+            Info(channel, $"Word vectors: {pretrained.WordCount:N0} words of dimension {pretrained.Dimension} read from '{pretrained.Path}', {pretrained.TokenizerIds.Count:N0} of them are single tokens.");
+        encoder.LearnVocabulary(trainTokens, o.MinTokenCount, o.MaxVocabularySize, pretrained?.TokenizerIds);
         var train = new TokenizedDataset(trainTokens.Select(encoder.ToModelIds).ToArray(), trainLabels);
         var validation = new TokenizedDataset(validTokens.Select(encoder.ToModelIds).ToArray(), validLabels);
         Info(channel, $"{train.Count} training rows, {validation.Count} validation rows, {numberOfClasses} classes, " +
             $"vocabulary {encoder.Vocabulary!.Size} ids, device {device}, seed {seed}.");
 
         torch.manual_seed(seed);
-        var spec = CreateSpec(encoder.Vocabulary.Size, numberOfClasses);
+        var spec = CreateSpec(encoder.Vocabulary.Size, numberOfClasses, pretrained);
         var model = spec.Build();
         try
         {
+            if (pretrained is not null)
+            {
+                var table = pretrained.EmbeddingTable(encoder.Vocabulary, seed, out int fromFile);
+                using var vectors = torch.tensor(table, [encoder.Vocabulary.Size, pretrained.Dimension]);
+                model.SetEmbeddings(vectors);
+                Info(channel, $"Word vectors: {fromFile:N0} of the {encoder.Vocabulary.Size:N0} vocabulary rows come from the file.");
+            }
             model.to(device);
             Info(channel, $"{spec.Kind}: {model.ParameterCount:N0} parameters.");
             var trainer = new ClassifierTrainer(o.ToTrainingSettings(seed), device)
@@ -198,10 +211,23 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
     }
 }
 
+/// <summary>Trains a <see cref="CompactTransformerClassifier"/> (CCT, CVT or ViT-Lite for text).</summary>
+public sealed class CompactTransformerTrainer : DeepTextTrainer<CompactTransformerOptions>
+{
+    internal CompactTransformerTrainer(IHostEnvironment env, CompactTransformerOptions options) : base(env, options) { }
+
+    private protected override PretrainedVectors? ReadPretrainedVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) =>
+        Options.EmbeddingFile is null ? null : PretrainedVectors.Load(Options.EmbeddingFile, tokenizer);
+
+    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
+        Options.ToSpec(vocabularySize, numberOfClasses, pretrained?.Dimension);
+}
+
 /// <summary>Trains a <see cref="TransformerEncoderClassifier"/> (the plain Transformer baseline).</summary>
 public sealed class TransformerEncoderTrainer : DeepTextTrainer<TransformerEncoderOptions>
 {
     internal TransformerEncoderTrainer(IHostEnvironment env, TransformerEncoderOptions options) : base(env, options) { }
 
-    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses) => Options.ToSpec(vocabularySize, numberOfClasses);
+    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
+        Options.ToSpec(vocabularySize, numberOfClasses);
 }

@@ -34,8 +34,8 @@ public sealed class TransformerEncoderOptions : DeepTextOptions
         if (EmbeddingSize % NumberOfHeads != 0)
             Fail(nameof(EmbeddingSize), EmbeddingSize, $"a multiple of NumberOfHeads ({NumberOfHeads})");
         Range(nameof(FeedForwardSize), FeedForwardSize, 8, 16_384);
-        if (!(Dropout >= 0 && Dropout < 1)) Fail(nameof(Dropout), Dropout, "[0, 1)");
-        if (!(AttentionDropout >= 0 && AttentionDropout < 1)) Fail(nameof(AttentionDropout), AttentionDropout, "[0, 1)");
+        Probability(nameof(Dropout), Dropout);
+        Probability(nameof(AttentionDropout), AttentionDropout);
         if (!Enum.IsDefined(Pooling)) Fail(nameof(Pooling), Pooling, $"one of {string.Join(", ", Enum.GetNames<PoolingKind>())}");
     }
 

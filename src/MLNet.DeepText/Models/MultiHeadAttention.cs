@@ -21,15 +21,19 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
     private readonly Linear query, key, value, output;
     private readonly double _attentionDropout;
 
-    public MultiHeadAttention(int width, int heads, double attentionDropout = 0.0) : base(nameof(MultiHeadAttention))
+    /// <param name="width">Model width D.</param>
+    /// <param name="heads">Number of heads; must divide <paramref name="width"/>.</param>
+    /// <param name="attentionDropout">Dropout on the attention weights while training.</param>
+    /// <param name="projectionBias">Whether the query, key and value projections have a bias (the output projection always has one).</param>
+    public MultiHeadAttention(int width, int heads, double attentionDropout = 0.0, bool projectionBias = true) : base(nameof(MultiHeadAttention))
     {
         if (width % heads != 0)
             throw new ArgumentException($"The width ({width}) must be divisible by the number of heads ({heads}).");
         _heads = heads;
         _headSize = width / heads;
-        query = Linear(width, width);
-        key = Linear(width, width);
-        value = Linear(width, width);
+        query = Linear(width, width, hasBias: projectionBias);
+        key = Linear(width, width, hasBias: projectionBias);
+        value = Linear(width, width, hasBias: projectionBias);
         output = Linear(width, width);
         _attentionDropout = attentionDropout;
         RegisterComponents();

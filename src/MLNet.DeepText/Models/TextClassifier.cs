@@ -16,7 +16,11 @@ public abstract class TextClassifier : Module<Tensor, Tensor, Tensor>
     /// <summary>The pooled document vector, [B, D].</summary>
     public abstract Tensor Embed(Tensor ids, Tensor paddingMask);
 
-    /// <summary>Number of trainable values.</summary>
+    /// <summary>Overwrites the word-embedding table with [vocabulary, embedding size] vectors (row 0, padding, is zeroed).</summary>
+    public virtual void SetEmbeddings(Tensor vectors) =>
+        throw new NotSupportedException($"{GetType().Name} does not take pretrained word vectors.");
+
+    /// <summary>Number of parameter values (frozen ones included).</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 }
 
@@ -27,6 +31,7 @@ public abstract class TextClassifier : Module<Tensor, Tensor, Tensor>
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(TransformerEncoderSpec), "TransformerEncoder")]
+[JsonDerivedType(typeof(CompactTransformerSpec), "CompactTransformer")]
 public abstract record ClassifierSpec(int VocabularySize, int NumberOfClasses)
 {
     /// <summary>Builds a freshly initialised module (uses torch's global random generator).</summary>

@@ -47,8 +47,8 @@ public sealed class TextEncoder
     }
 
     /// <summary>Learns the compact vocabulary from already tokenized training texts.</summary>
-    public void LearnVocabulary(IEnumerable<IReadOnlyList<int>> tokenized, int minCount, int maxSize) =>
-        Vocabulary = Vocabulary.Learn(tokenized, minCount, maxSize);
+    public void LearnVocabulary(IEnumerable<IReadOnlyList<int>> tokenized, int minCount, int maxSize, IEnumerable<int>? extraIds = null) =>
+        Vocabulary = Vocabulary.Learn(tokenized, minCount, maxSize, extraIds);
 
     /// <summary>Maps tokenizer ids to compact ids (at least one id).</summary>
     public long[] ToModelIds(IReadOnlyList<int> tokenizerIds)

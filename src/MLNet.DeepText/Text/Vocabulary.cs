@@ -36,9 +36,11 @@ public sealed class Vocabulary
 
     /// <summary>
     /// Learns a vocabulary: the ids seen at least <paramref name="minCount"/> times, most frequent first
-    /// (ties by id, so the result is deterministic), at most <paramref name="maxSize"/> entries including the reserved ids.
+    /// (ties by id, so the result is deterministic), then the <paramref name="extraIds"/> not already kept (e.g. the
+    /// words of a pretrained embedding file, so that words unseen in training still get their vector), at most
+    /// <paramref name="maxSize"/> entries including the reserved ids.
     /// </summary>
-    public static Vocabulary Learn(IEnumerable<IReadOnlyList<int>> sequences, int minCount, int maxSize)
+    public static Vocabulary Learn(IEnumerable<IReadOnlyList<int>> sequences, int minCount, int maxSize, IEnumerable<int>? extraIds = null)
     {
         var counts = new Dictionary<int, int>();
         foreach (var seq in sequences)
@@ -46,8 +48,10 @@ public sealed class Vocabulary
                 counts[id] = counts.GetValueOrDefault(id) + 1;
         var kept = counts.Where(kv => kv.Value >= minCount)
             .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
-            .Take(Math.Max(0, maxSize - ReservedCount))
             .Select(kv => kv.Key)
+            .Concat(extraIds ?? [])
+            .Distinct()
+            .Take(Math.Max(0, maxSize - ReservedCount))
             .ToArray();
         return new Vocabulary(kept);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MLNet.DeepText.Models;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLNet.DeepText.Training;
@@ -39,8 +40,9 @@ public sealed class ClassifierTrainer
         int batchesPerEpoch = (train.Count + s.BatchSize - 1) / s.BatchSize;
         int totalSteps = batchesPerEpoch * s.MaxEpochs;
         int warmupSteps = (int)Math.Round(totalSteps * s.WarmupFraction);
-        // Decay matrices only: biases and norms (1-D) are not regularised.
-        using var optimizer = new AdamW(model.parameters().Select(p => (p, p.dim() >= 2)), s.LearningRate, s.WeightDecay);
+        // Decay matrices only: biases and norms (1-D) are not regularised. Frozen parameters are left out.
+        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
+        using var optimizer = new AdamW(trainable.Select(p => (p, p.dim() >= 2)), s.LearningRate, s.WeightDecay);
 
         var clock = Stopwatch.StartNew();
         Dictionary<string, Tensor>? best = null;
@@ -58,7 +60,7 @@ public sealed class ClassifierTrainer
                     ThrowIfCanceled();
                     double lr = LearningRateSchedule.WarmupCosine(step, totalSteps, warmupSteps, s.LearningRate);
                     optimizer.LearningRate = lr;
-                    lossSum += TrainStep(model, optimizer, train, batch);
+                    lossSum += TrainStep(model, trainable, optimizer, train, batch);
                     lossCount++;
                     tokens += batch.Sum(i => (long)train.Sequences[i].Length);
                     step++;
@@ -93,7 +95,7 @@ public sealed class ClassifierTrainer
         }
     }
 
-    private double TrainStep(TextClassifier model, AdamW optimizer, TokenizedDataset data, int[] batch)
+    private double TrainStep(TextClassifier model, Parameter[] trainable, AdamW optimizer, TokenizedDataset data, int[] batch)
     {
         using var scope = NewDisposeScope();
         var (ids, mask) = Collate.Pad(data.Sequences, batch, _device);
@@ -101,7 +103,7 @@ public sealed class ClassifierTrainer
         optimizer.ZeroGrad();
         var loss = nn.functional.cross_entropy(model.forward(ids, mask), target, label_smoothing: _settings.LabelSmoothing);
         loss.backward();
-        if (_settings.GradientClipNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), _settings.GradientClipNorm);
+        if (_settings.GradientClipNorm > 0) nn.utils.clip_grad_norm_(trainable, _settings.GradientClipNorm);
         optimizer.Step();
         return loss.item<float>();
     }
