@@ -7,7 +7,7 @@ using MLNet.DeepText;
 using MLNet.DeepText.Benchmarks;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
 //   latency --data <dir> [--model compact] [--rows N]
@@ -149,6 +149,15 @@ static T WithEpochs<T>(T options, Dictionary<string, string> a) where T : DeepTe
     if (a.TryGetValue("lr", out var lr)) options.LearningRate = double.Parse(lr);
     if (a.TryGetValue("batch", out var batch)) options.BatchSize = int.Parse(batch);
     if (a.TryGetValue("max-tokens", out var tokens)) options.MaxTokens = int.Parse(tokens);
+    if (a.TryGetValue("patience", out var patience)) options.EarlyStoppingPatience = int.Parse(patience);
+    // --set Name=Value[,Name=Value...]: any public option by name (enums by name, nullable types by their underlying type).
+    foreach (var pair in a.GetValueOrDefault("set", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+    {
+        var (name, text) = (pair[..pair.IndexOf('=')], pair[(pair.IndexOf('=') + 1)..]);
+        var property = typeof(T).GetProperty(name) ?? throw new ArgumentException($"{typeof(T).Name} has no option '{name}'.");
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        property.SetValue(options, type.IsEnum ? Enum.Parse(type, text, ignoreCase: true) : Convert.ChangeType(text, type, CultureInfo.InvariantCulture));
+    }
     return options;
 }
 

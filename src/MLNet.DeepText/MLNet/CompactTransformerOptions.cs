@@ -50,8 +50,11 @@ public sealed class CompactTransformerOptions : DeepTextOptions
     public PositionalEncodingKind PositionalEncoding { get; set; } = PositionalEncodingKind.Sinusoidal;
     /// <summary>Dropout on the word vectors, in [0, 1). Default 0.1.</summary>
     public double EmbeddingDropout { get; set; } = 0.1;
-    /// <summary>Dropout inside the blocks' MLPs, in [0, 1). Default 0 (the paper's).</summary>
-    public double Dropout { get; set; }
+    /// <summary>
+    /// Dropout inside the blocks' MLPs and on their output, in [0, 1). Default 0.1: the paper's 0 comes from vision
+    /// training with heavy augmentation; on text, 0.1 cut overfitting (fortunes, 4,000 rows: accuracy 0.373 → 0.411).
+    /// </summary>
+    public double Dropout { get; set; } = 0.1;
     /// <summary>Dropout on the attention weights, in [0, 1). Default 0.1 (the paper's).</summary>
     public double AttentionDropout { get; set; } = 0.1;
     /// <summary>Stochastic depth of the last block, in [0, 1); it rises linearly from 0 at the first block. Default 0.1 (the paper's).</summary>

@@ -49,7 +49,7 @@ public sealed record CompactTransformerSpec(
     CompactReadout Readout = CompactReadout.SequencePooling,
     PositionalEncodingKind PositionalEncoding = PositionalEncodingKind.Sinusoidal,
     double EmbeddingDropout = 0.1,
-    double Dropout = 0.0,
+    double Dropout = 0.1,
     double AttentionDropout = 0.1,
     double StochasticDepth = 0.1,
     bool FreezeEmbeddings = false) : ClassifierSpec(VocabularySize, NumberOfClasses)
@@ -206,19 +206,18 @@ public sealed class CompactTransformerClassifier : TextClassifier
         return pe.unsqueeze(0);
     }
 
-    /// <summary>The official code's initialisation: Kaiming-normal convolution, truncated normal (0.02) linear layers with zero bias.</summary>
+    /// <summary>
+    /// Word vectors N(0, 1) and a Kaiming-normal convolution, as in the official code. Linear layers keep PyTorch's
+    /// default (Kaiming-uniform) instead of the official truncated normal with std 0.02: with that tiny start the
+    /// model sat on a loss plateau for ~100 steps (training loss 3.25 vs 2.48 after 4 epochs on 1,000 fortunes),
+    /// which the paper's 300-epoch schedule absorbs but early stopping on a small dataset does not.
+    /// </summary>
     private void Initialize()
     {
         using var _ = no_grad();
         init.normal_(embedding.weight!, 0, 1);
         embedding.weight![0].zero_();
         init.kaiming_normal_(tokenizer.weight!);
-        foreach (var module in modules())
-        {
-            if (module is not Linear linear) continue;
-            init.trunc_normal_(linear.weight!, std: 0.02);
-            if (linear.bias is not null) init.zeros_(linear.bias);
-        }
     }
 }
 
