@@ -10,6 +10,7 @@ using MLNet.DeepText.Benchmarks;
 //   run   --data <dir with train.tsv, test.tsv> [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
+//   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 30–50 and 100–150 statements).
 //   latency --data <dir> [--model compact] [--rows N]
 //         Trains the model, then times PredictionEngine.Predict on N test rows one by one: median and p99.
 //   score --model <model.zip> --data <file.tsv> --out <scores.tsv>
@@ -23,6 +24,7 @@ switch (args.FirstOrDefault())
     case "run-one": return RunOne(argsMap);
     case "score": return Score(argsMap);
     case "latency": return Latency(argsMap);
+    case "tasks": return Tasks();
     default:
         Console.Error.WriteLine("usage: run --data DIR [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--seed N] | latency --data DIR [--model compact] [--rows N] | score --model ZIP --data TSV --out FILE");
         return 2;
@@ -81,6 +83,21 @@ static int RunOne(Dictionary<string, string> a)
         $"{metrics.MicroAccuracy:F4} | {MacroF1(metrics.ConfusionMatrix):F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
     (fitted as IDisposable)?.Dispose();
+    return 0;
+}
+
+static int Tasks()
+{
+    Console.WriteLine("| task | examples | mean tokens | min–max tokens | skip-every-if accuracy | apply-every-if accuracy |");
+    Console.WriteLine("|---|---:|---:|---|---:|---:|");
+    foreach (var (name, options) in new[] { ("VarTrack, 30–50 statements", new MLNet.DeepText.Synthetic.VarTrackOptions()),
+        ("VarTrack, 100–150 statements", new MLNet.DeepText.Synthetic.VarTrackOptions { MinStatements = 100, MaxStatements = 150 }) })
+    {
+        var examples = MLNet.DeepText.Synthetic.VarTrack.Generate(5000, seed: 1, options);
+        var lengths = examples.Select(e => e.Text.Split(' ').Length).ToArray();
+        var (skip, apply) = MLNet.DeepText.Synthetic.VarTrack.ShortcutAccuracy(examples);
+        Console.WriteLine($"| {name} | {examples.Count:N0} | {lengths.Average():F0} | {lengths.Min()}–{lengths.Max()} | {skip:F3} | {apply:F3} |");
+    }
     return 0;
 }
 
