@@ -32,6 +32,7 @@ public abstract class TextClassifier : Module<Tensor, Tensor, Tensor>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(TransformerEncoderSpec), "TransformerEncoder")]
 [JsonDerivedType(typeof(CompactTransformerSpec), "CompactTransformer")]
+[JsonDerivedType(typeof(StaircaseSpec), "Staircase")]
 public abstract record ClassifierSpec(int VocabularySize, int NumberOfClasses)
 {
     /// <summary>Builds a freshly initialised module (uses torch's global random generator).</summary>

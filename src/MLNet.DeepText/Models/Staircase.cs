@@ -1,0 +1,226 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNet.DeepText.Models;
+
+/// <summary>How the shared core is applied over the sequence (Ju et al., "Staircase Attention for Recurrent Processing of Sequences", NeurIPS 2022).</summary>
+public enum StaircaseVariant
+{
+    /// <summary>Chunks enter one per step; each chunk is processed <c>Steps</c> times, one level higher each step; nothing is cached.</summary>
+    Staircase,
+    /// <summary>Staircase, plus the final states of the last <c>CacheChunks</c> finished chunks stay visible as keys and values.</summary>
+    CachedStaircase,
+    /// <summary>Staircase, plus every finished chunk stays visible as keys and values.</summary>
+    GlobalCachedStaircase,
+    /// <summary>No chunking: the whole sequence goes through the shared core <c>Steps</c> times (recurrence in depth only).</summary>
+    Ladder,
+}
+
+/// <summary>What a token may attend to inside one step's window.</summary>
+public enum StaircaseAttention
+{
+    /// <summary>Earlier tokens and itself, as in the paper.</summary>
+    Causal,
+    /// <summary>Every token of the window (chunks still enter left to right).</summary>
+    Bidirectional,
+}
+
+/// <summary>How the staircase classifier reads one vector out of its final token states.</summary>
+public enum StaircaseReadout
+{
+    /// <summary>A classification token appended at the end; its state after its last pass (the recurrent "final state").</summary>
+    ClassToken,
+    /// <summary>Mean of the real tokens' final states.</summary>
+    Mean,
+    /// <summary>A learned softmax weighting over the real tokens' final states.</summary>
+    AttentionPooling,
+}
+
+/// <summary>Architecture of <see cref="StaircaseClassifier"/>.</summary>
+public sealed record StaircaseSpec(
+    int VocabularySize,
+    int NumberOfClasses,
+    int MaxTokens,
+    StaircaseVariant Variant = StaircaseVariant.Staircase,
+    int ChunkSize = 32,
+    int Steps = 2,
+    int CacheChunks = 2,
+    int Width = 128,
+    int Layers = 2,
+    int Heads = 4,
+    int FeedForwardSize = 256,
+    double Dropout = 0.1,
+    StaircaseAttention Attention = StaircaseAttention.Causal,
+    StaircaseReadout Readout = StaircaseReadout.ClassToken) : ClassifierSpec(VocabularySize, NumberOfClasses)
+{
+    public override TextClassifier Build() => new StaircaseClassifier(this);
+}
+
+/// <summary>
+/// Staircase attention for classification. One core of <c>Layers</c> pre-norm blocks is shared by every step.
+/// The sequence (left-padded to a whole number of chunks, so that it ends at the last real token or the class token)
+/// is read <c>ChunkSize</c> tokens at a time: at each step the new chunk joins the window of chunks still in flight,
+/// the core runs once over the window, and each chunk's output becomes its input at the next step. A chunk leaves the
+/// window after <c>Steps</c> passes; its states then are its final states. With ⌈T/C⌉ chunks that takes
+/// ⌈T/C⌉ + Steps − 1 core calls (the last Steps − 1 only drain the window). The cached variants keep finished chunks'
+/// final states as extra keys and values; the Ladder runs the core over the whole sequence Steps times instead.
+/// Positions enter only as a learned per-head bias on the query–key distance, so padding on the left moves nothing.
+/// </summary>
+public sealed class StaircaseClassifier : TextClassifier
+{
+    private const float MaskedScore = -1e9f;
+
+    private readonly StaircaseSpec _spec;
+    private readonly Embedding embedding;
+    private readonly FastDropout embeddingDropout;
+    private readonly ModuleList<TransformerBlock> core;
+    private readonly Parameter distanceBias;    // [heads, 2·MaxDistance − 1]
+    private readonly LayerNorm finalNorm;
+    private readonly Pooling? pooling;
+    private readonly Linear head;
+
+    /// <summary>Core calls made by the last forward pass (for tests and diagnostics).</summary>
+    public int LastCoreCalls { get; private set; }
+    /// <summary>How many times each position of the last forward pass's (padded) input went through the core.</summary>
+    public int[] LastPassCounts { get; private set; } = [];
+
+    // Real tokens (and the class token) are at most MaxTokens apart; longer distances only reach padding and are clamped.
+    private int MaxDistance => _spec.MaxTokens + 1;
+
+    public StaircaseClassifier(StaircaseSpec spec) : base(nameof(StaircaseClassifier))
+    {
+        _spec = spec;
+        embedding = Embedding(spec.VocabularySize, spec.Width, padding_idx: 0);
+        embeddingDropout = new FastDropout(spec.Dropout);
+        core = new ModuleList<TransformerBlock>(Enumerable.Range(0, spec.Layers)
+            .Select(_ => new TransformerBlock(spec.Width, spec.Heads, spec.FeedForwardSize, spec.Dropout, 0.0)).ToArray());
+        distanceBias = Parameter(zeros(spec.Heads, 2 * MaxDistance - 1));
+        finalNorm = LayerNorm(spec.Width);
+        pooling = spec.Readout switch
+        {
+            StaircaseReadout.Mean => new Pooling(PoolingKind.Mean, spec.Width),
+            StaircaseReadout.AttentionPooling => new Pooling(PoolingKind.Sequence, spec.Width),
+            _ => null,
+        };
+        head = Linear(spec.Width, spec.NumberOfClasses);
+        RegisterComponents();
+        using var _ = no_grad();
+        init.normal_(embedding.weight!, 0, 0.02);
+        embedding.weight![0].zero_();
+    }
+
+    public override Tensor Embed(Tensor ids, Tensor paddingMask)
+    {
+        var (states, mask) = TokenStates(ids, paddingMask);
+        return _spec.Readout == StaircaseReadout.ClassToken ? states.select(1, states.shape[1] - 1) : pooling!.forward(states, mask);
+    }
+
+    public override Tensor forward(Tensor ids, Tensor paddingMask) => head.forward(Embed(ids, paddingMask));
+
+    /// <summary>
+    /// Final states [B, T', D] after the final LayerNorm and their mask [B, T'], where T' is the input left-padded to a
+    /// whole number of chunks (with the class token appended for that readout): real tokens end at position T' − 1.
+    /// </summary>
+    public (Tensor States, Tensor Mask) TokenStates(Tensor ids, Tensor paddingMask)
+    {
+        var (leftIds, mask) = AlignRight(ids, paddingMask);
+        var x = embeddingDropout.forward(embedding.forward(leftIds));
+        var states = _spec.Variant == StaircaseVariant.Ladder ? Ladder(x, mask) : Stairs(x, mask);
+        return (finalNorm.forward(states), mask);
+    }
+
+    /// <summary>Moves each right-padded sequence (plus the class token, if read) to the right end of a [B, T'] tensor, T' a multiple of the chunk size (the Ladder: no rounding).</summary>
+    private (Tensor Ids, Tensor Mask) AlignRight(Tensor ids, Tensor paddingMask)
+    {
+        bool classToken = _spec.Readout == StaircaseReadout.ClassToken;
+        var lengths = paddingMask.sum(1, type: ScalarType.Int64);                              // [B]
+        long content = ids.shape[1] + (classToken ? 1 : 0);
+        long chunk = _spec.Variant == StaircaseVariant.Ladder ? 1 : _spec.ChunkSize;
+        long total = (content + chunk - 1) / chunk * chunk;
+        var withClass = classToken
+            ? cat([ids, full(ids.shape[0], 1, (long)Text.Vocabulary.Pad, dtype: ScalarType.Int64, device: ids.device)], 1)
+                .scatter(1, lengths.unsqueeze(1), full(ids.shape[0], 1, (long)Text.Vocabulary.Classification, dtype: ScalarType.Int64, device: ids.device))
+            : ids;
+        var realLengths = classToken ? lengths.add(1) : lengths;
+        var source = arange(total, device: ids.device).unsqueeze(0).sub(total).add(realLengths.unsqueeze(1));   // [B, T']
+        var valid = source.ge(0);
+        var gathered = withClass.gather(1, source.clamp(0, withClass.shape[1] - 1));
+        return (gathered.where(valid, zeros_like(gathered)), valid);
+    }
+
+    /// <summary>Staircase and its cached variants: one core call per step over [cache, in-flight chunks, new chunk].</summary>
+    private Tensor Stairs(Tensor x, Tensor mask)
+    {
+        int c = _spec.ChunkSize, n = _spec.Steps;
+        int chunks = (int)(x.shape[1] / c);
+        var passes = new int[x.shape[1]];
+        var inFlight = new List<(int Index, Tensor States)>();
+        var finished = new Tensor[chunks];
+        int calls = 0;
+        for (int step = 0; step < chunks + n - 1; step++)
+        {
+            if (step < chunks) inFlight.Add((step, x.narrow(1, step * c, c)));
+            int first = inFlight[0].Index;
+            int cacheStart = _spec.Variant switch
+            {
+                StaircaseVariant.CachedStaircase => Math.Max(0, first - _spec.CacheChunks),
+                StaircaseVariant.GlobalCachedStaircase => 0,
+                _ => first,
+            };
+            var window = cat(inFlight.Select(f => f.States).ToArray(), 1);
+            Tensor? cache = cacheStart < first ? cat(finished[cacheStart..first], 1) : null;
+            var windowMask = mask.narrow(1, first * c, inFlight.Count * c);
+            var contextMask = mask.narrow(1, cacheStart * c, (first - cacheStart + inFlight.Count) * c);
+            var output = Core(window, cache, windowMask, contextMask);
+            calls++;
+            for (int i = 0; i < inFlight.Count; i++)
+            {
+                for (int p = inFlight[i].Index * c; p < (inFlight[i].Index + 1) * c; p++) passes[p]++;
+                inFlight[i] = (inFlight[i].Index, output.narrow(1, i * c, c));
+            }
+            if (step - first == n - 1)
+            {
+                finished[first] = inFlight[0].States;
+                inFlight.RemoveAt(0);
+            }
+        }
+        LastCoreCalls = calls;
+        LastPassCounts = passes;
+        return cat(finished, 1);
+    }
+
+    /// <summary>The Ladder: the core over the whole sequence, Steps times.</summary>
+    private Tensor Ladder(Tensor x, Tensor mask)
+    {
+        for (int i = 0; i < _spec.Steps; i++) x = Core(x, null, mask, mask);
+        LastCoreCalls = _spec.Steps;
+        LastPassCounts = Enumerable.Repeat(_spec.Steps, (int)x.shape[1]).ToArray();
+        return x;
+    }
+
+    /// <summary>
+    /// One application of the shared core to <paramref name="window"/> [B, w, D], whose keys and values are
+    /// [cache, window] at every layer; the cache (finished chunks' final states) is only read.
+    /// </summary>
+    private Tensor Core(Tensor window, Tensor? cache, Tensor windowMask, Tensor contextMask)
+    {
+        long w = window.shape[1], context = contextMask.shape[1], offset = context - w;
+        var queryPosition = arange(w, device: window.device).add(offset).unsqueeze(1);          // [w, 1]
+        var keyPosition = arange(context, device: window.device).unsqueeze(0);                 // [1, context]
+        var distance = queryPosition.sub(keyPosition);                                        // query − key
+        var allowed = contextMask.unsqueeze(1).unsqueeze(1);                                  // [B, 1, 1, context]
+        if (_spec.Attention == StaircaseAttention.Causal) allowed = allowed.logical_and(distance.ge(0).unsqueeze(0).unsqueeze(0));
+        // A padded query that may attend nothing attends to itself, so no row is fully masked.
+        var self = distance.eq(0).unsqueeze(0).unsqueeze(0).logical_and(windowMask.logical_not().unsqueeze(1).unsqueeze(-1));
+        allowed = allowed.logical_or(self);
+        var index = distance.clamp(-(MaxDistance - 1), MaxDistance - 1).add(MaxDistance - 1);   // [w, context]
+        var bias = distanceBias.index_select(1, index.flatten()).view(1, _spec.Heads, w, context)
+            .add(zeros(allowed.shape, dtype: window.dtype, device: window.device).masked_fill_(allowed.logical_not(), MaskedScore));
+        var h = window;
+        foreach (var block in core)
+            h = block.forward(h, cache is null ? h : cat([cache, h], 1), null, bias);
+        return h;
+    }
+}

@@ -1,0 +1,127 @@
+using MLNet.DeepText.Models;
+using MLNet.DeepText.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepText.Tests;
+
+public class StaircaseTests
+{
+    private static StaircaseClassifier Model(StaircaseVariant variant, int chunk = 4, int steps = 3, StaircaseAttention attention = StaircaseAttention.Causal,
+        StaircaseReadout readout = StaircaseReadout.ClassToken, int seed = 3)
+    {
+        torch.manual_seed(seed);
+        var model = new StaircaseClassifier(new StaircaseSpec(40, 3, MaxTokens: 64, Variant: variant, ChunkSize: chunk, Steps: steps, CacheChunks: 1,
+            Width: 16, Layers: 2, Heads: 2, FeedForwardSize: 32, Attention: attention, Readout: readout));
+        model.eval();
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains("distanceBias")) nn.init.normal_(p, 0, 1);     // make positions matter
+        return model;
+    }
+
+    private static (Tensor Ids, Tensor Mask) One(long[] tokens) =>
+        (tensor(tokens, [1, tokens.Length]), ones(1, tokens.Length, dtype: ScalarType.Bool));
+
+    private static long[] Tokens(int n, int seed) { var rng = new Random(seed); return Enumerable.Range(0, n).Select(_ => (long)rng.Next(3, 40)).ToArray(); }
+
+    [Fact]
+    public void With_one_step_and_one_chunk_the_staircase_is_a_plain_causal_transformer()
+    {
+        using var staircase = Model(StaircaseVariant.Staircase, chunk: 64, steps: 1);
+        using var plain = Model(StaircaseVariant.Ladder, steps: 1, seed: 9);
+        using (no_grad()) foreach (var (name, t) in plain.state_dict()) t.copy_(staircase.state_dict()[name]);
+        using var _ = no_grad();
+        var (ids, mask) = One(Tokens(20, 1));
+        using var a = staircase.Embed(ids, mask);
+        using var b = plain.Embed(ids, mask);
+        Assert.True(a.allclose(b, atol: 1e-5));
+        Assert.Equal(1, staircase.LastCoreCalls);
+    }
+
+    [Theory]
+    [InlineData(StaircaseVariant.Staircase)]
+    [InlineData(StaircaseVariant.CachedStaircase)]
+    [InlineData(StaircaseVariant.GlobalCachedStaircase)]
+    [InlineData(StaircaseVariant.Ladder)]
+    public void Causal_mode_never_looks_ahead(StaircaseVariant variant)
+    {
+        using var model = Model(variant);
+        using var _ = no_grad();
+        var tokens = Tokens(23, 2);                     // 23 tokens + class token = 24 = 6 chunks: no left padding
+        var changed = (long[])tokens.Clone();
+        changed[13] = tokens[13] == 5 ? 6 : 5;
+        var (a, ma) = One(tokens);
+        var (b, mb) = One(changed);
+        var (statesA, _) = model.TokenStates(a, ma);
+        var (statesB, _) = model.TokenStates(b, mb);
+        Assert.True(statesA[.., ..13].allclose(statesB[.., ..13], atol: 1e-6));
+        Assert.False(statesA[.., 13..].allclose(statesB[.., 13..], atol: 1e-4));
+    }
+
+    [Fact]
+    public void Bidirectional_windows_do_look_ahead()
+    {
+        using var model = Model(StaircaseVariant.Staircase, attention: StaircaseAttention.Bidirectional);
+        using var _ = no_grad();
+        var tokens = Tokens(23, 2);
+        var changed = (long[])tokens.Clone();
+        changed[13] = tokens[13] == 5 ? 6 : 5;
+        var (statesA, _) = model.TokenStates(One(tokens).Ids, One(tokens).Mask);
+        var (statesB, _) = model.TokenStates(One(changed).Ids, One(changed).Mask);
+        Assert.False(statesA[.., ..12].allclose(statesB[.., ..12], atol: 1e-4));
+    }
+
+    [Theory]
+    [InlineData(4, 1)]
+    [InlineData(4, 3)]
+    [InlineData(8, 2)]
+    [InlineData(3, 4)]
+    public void Each_token_is_processed_exactly_Steps_times_in_ceil_T_over_C_plus_Steps_minus_one_core_calls(int chunk, int steps)
+    {
+        foreach (var variant in new[] { StaircaseVariant.Staircase, StaircaseVariant.CachedStaircase, StaircaseVariant.GlobalCachedStaircase })
+        {
+            using var model = Model(variant, chunk, steps);
+            using var _ = no_grad();
+            var (ids, mask) = One(Tokens(21, 3));
+            using var logits = model.forward(ids, mask);
+            int padded = (21 + 1 + chunk - 1) / chunk * chunk;  // + class token, left-padded to whole chunks
+            Assert.Equal(padded / chunk + steps - 1, model.LastCoreCalls);
+            Assert.All(model.LastPassCounts, p => Assert.Equal(steps, p));
+            Assert.Equal(padded, model.LastPassCounts.Length);
+        }
+    }
+
+    [Theory]
+    [InlineData(StaircaseVariant.Staircase, StaircaseReadout.ClassToken)]
+    [InlineData(StaircaseVariant.CachedStaircase, StaircaseReadout.Mean)]
+    [InlineData(StaircaseVariant.GlobalCachedStaircase, StaircaseReadout.AttentionPooling)]
+    [InlineData(StaircaseVariant.Ladder, StaircaseReadout.ClassToken)]
+    public void Padding_never_changes_a_prediction(StaircaseVariant variant, StaircaseReadout readout)
+    {
+        using var model = Model(variant, readout: readout);
+        using var _ = no_grad();
+        var sequences = new[] { 1, 3, 4, 9, 17, 30 }.Select(n => Tokens(n, n)).ToArray();
+        var (ids, mask) = Collate.Pad(sequences, Enumerable.Range(0, sequences.Length).ToArray(), CPU);
+        using var batched = model.Embed(ids, mask);
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            var (one, oneMask) = One(sequences[i]);
+            using var alone = model.Embed(one, oneMask);
+            Assert.True(alone[0].allclose(batched[i], atol: 1e-5), $"{sequences[i].Length} tokens");
+        }
+    }
+
+    [Fact]
+    public void The_cache_lets_a_step_see_finished_chunks()
+    {
+        // Same weights; only what finished chunks contribute differs, so the outputs must differ.
+        using var staircase = Model(StaircaseVariant.Staircase, steps: 2);
+        using var cached = Model(StaircaseVariant.GlobalCachedStaircase, steps: 2);
+        using var _ = no_grad();
+        var (ids, mask) = One(Tokens(23, 4));
+        using var a = staircase.Embed(ids, mask);
+        using var b = cached.Embed(ids, mask);
+        Assert.False(a.allclose(b, atol: 1e-4));
+    }
+}
