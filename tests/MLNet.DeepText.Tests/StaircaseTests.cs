@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.DeepText.Models;
 using MLNet.DeepText.Training;
 using TorchSharp;
@@ -123,5 +125,80 @@ public class StaircaseTests
         using var a = staircase.Embed(ids, mask);
         using var b = cached.Embed(ids, mask);
         Assert.False(a.allclose(b, atol: 1e-4));
+    }
+}
+
+public class StaircaseTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static readonly string[] Statuses = ["placed", "shipped", "delivered", "returned"];
+
+    /// <summary>An order's status events in time order, each followed by filler words; the label is the last status. Counting words cannot tell which came last.</summary>
+    public static List<Ticket> OrderHistories(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var filler = "the order for customer was then update note today later system ok".Split(' ');
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var words = new List<string>();
+            string last = "";
+            int events = rng.Next(2, 6);
+            for (int e = 0; e < events; e++)
+            {
+                last = Statuses[rng.Next(Statuses.Length)];
+                words.Add(last);
+                // Filler after every status, the last one too: neither the final word nor a bigram gives the answer away.
+                for (int f = rng.Next(1, 3); f > 0; f--) words.Add(filler[rng.Next(filler.Length)]);
+            }
+            return new Ticket { Queue = last, Text = string.Join(' ', words) };
+        }).ToList();
+    }
+
+    [Fact]
+    public void Learns_the_last_status_of_an_order_where_bag_of_words_cannot_and_round_trips_through_save_and_load()
+    {
+        var ml = new MLContext(seed: 1);
+        var trainRows = ml.Data.LoadFromEnumerable(OrderHistories(800, seed: 1));
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Fit(trainRows);
+        var train = keys.Transform(trainRows);
+        var test = keys.Transform(ml.Data.LoadFromEnumerable(OrderHistories(300, seed: 2)));
+
+        using var model = ml.MulticlassClassification.Trainers.Staircase(new StaircaseOptions
+        {
+            ChunkSize = 4, Steps = 2, EmbeddingSize = 32, NumberOfHeads = 2, FeedForwardSize = 64, NumberOfLayers = 2,
+            MaxTokens = 48, MaxEpochs = 10, LearningRate = 2e-3, MinTokenCount = 1, Seed = 7,
+        }).Fit(train);
+        double staircase = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+        var bagOfWords = ml.Transforms.Text.FeaturizeText("Features", nameof(Ticket.Text))
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()).Fit(train);
+        double classic = ml.MulticlassClassification.Evaluate(bagOfWords.Transform(test)).MicroAccuracy;
+        output.WriteLine($"accuracy: staircase {staircase:F3}, FeaturizeText + SdcaMaximumEntropy {classic:F3}");
+        Assert.True(staircase > 0.9, $"staircase {staircase:F3}, bag of words {classic:F3}");
+        Assert.True(classic < 0.75, $"staircase {staircase:F3}, bag of words {classic:F3}");
+        Assert.Equal("Staircase", model.ModelKind);
+
+        var path = Path.Combine(Path.GetTempPath(), $"staircase-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, train.Schema, path);
+            var fresh = new MLContext().RegisterDeepText();
+            var loaded = fresh.Model.Load(path, out _);
+            try
+            {
+                var before = model.Transform(test).GetColumn<float[]>("Score").ToArray();
+                var after = loaded.Transform(test).GetColumn<float[]>("Score").ToArray();
+                for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
+            }
+            finally { (loaded as IDisposable)?.Dispose(); }
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Invalid_options_name_the_option()
+    {
+        var trainers = new MLContext().MulticlassClassification.Trainers;
+        Assert.Contains("ChunkSize", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { ChunkSize = 0 })).Message);
+        Assert.Contains("Steps", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { Steps = 17 })).Message);
+        Assert.Contains("EmbeddingSize", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { EmbeddingSize = 30, NumberOfHeads = 4 })).Message);
     }
 }

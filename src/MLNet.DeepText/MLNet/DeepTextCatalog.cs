@@ -87,6 +87,48 @@ public static class DeepTextCatalog
     }
 
     /// <summary>
+    /// A staircase attention classifier over a text column (Ju et al., NeurIPS 2022): a small shared core of
+    /// Transformer blocks reads the text chunk by chunk, recurrently, so it can track state that depends on the order
+    /// of events (an order's status after a series of updates), which bag-of-words models cannot.
+    /// The label must be a key (use <c>MapValueToKey</c>); outputs <c>PredictedLabel</c> and <c>Score</c>.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">Key-typed label column.</param>
+    /// <param name="textColumnName">Text column.</param>
+    /// <param name="variant">Staircase, cached staircase, global-cached staircase or Ladder.</param>
+    /// <param name="chunkSize">New tokens read per step.</param>
+    /// <param name="steps">Passes each chunk makes through the core.</param>
+    /// <param name="maxEpochs">Upper bound on epochs (early stopping on a validation split usually ends sooner).</param>
+    /// <param name="validationSet">Data for early stopping; null holds out 10% of the training data.</param>
+    public static StaircaseTrainer Staircase(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string textColumnName = "Text",
+        Models.StaircaseVariant variant = Models.StaircaseVariant.Staircase,
+        int chunkSize = 32,
+        int steps = 2,
+        int maxEpochs = 20,
+        IDataView? validationSet = null) =>
+        catalog.Staircase(new StaircaseOptions
+        {
+            LabelColumnName = labelColumnName,
+            TextColumnName = textColumnName,
+            Variant = variant,
+            ChunkSize = chunkSize,
+            Steps = steps,
+            MaxEpochs = maxEpochs,
+            ValidationSet = validationSet,
+        });
+
+    /// <summary>A staircase attention classifier configured by <paramref name="options"/>.</summary>
+    public static StaircaseTrainer Staircase(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, StaircaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new StaircaseTrainer(MlNetBridge.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
     /// Lets <c>mlContext.Model.Load</c> read models that contain DeepText transformers. Call it once on an
     /// <see cref="MLContext"/> that has not created a DeepText trainer (for example in a process that only
     /// loads and scores a saved model). The trainer catalog methods call it for you.

@@ -223,6 +223,15 @@ public sealed class CompactTransformerTrainer : DeepTextTrainer<CompactTransform
         Options.ToSpec(vocabularySize, numberOfClasses, pretrained?.Dimension);
 }
 
+/// <summary>Trains a <see cref="StaircaseClassifier"/> (staircase attention and its cached and Ladder variants).</summary>
+public sealed class StaircaseTrainer : DeepTextTrainer<StaircaseOptions>
+{
+    internal StaircaseTrainer(IHostEnvironment env, StaircaseOptions options) : base(env, options) { }
+
+    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
+        Options.ToSpec(vocabularySize, numberOfClasses);
+}
+
 /// <summary>Trains a <see cref="TransformerEncoderClassifier"/> (the plain Transformer baseline).</summary>
 public sealed class TransformerEncoderTrainer : DeepTextTrainer<TransformerEncoderOptions>
 {
