@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.DeepText.Models;
+using OrderStatus = MLNet.DeepText.Synthetic.OrderStatus;
 using MLNet.DeepText.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,15 +11,15 @@ namespace MLNet.DeepText.Tests;
 public class StaircaseTests
 {
     private static StaircaseClassifier Model(StaircaseVariant variant, int chunk = 4, int steps = 3, StaircaseAttention attention = StaircaseAttention.Causal,
-        StaircaseReadout readout = StaircaseReadout.ClassToken, int seed = 3)
+        StaircaseReadout readout = StaircaseReadout.ClassToken, int seed = 3, StaircasePositions positions = StaircasePositions.HeadBias)
     {
         torch.manual_seed(seed);
         var model = new StaircaseClassifier(new StaircaseSpec(40, 3, MaxTokens: 64, Variant: variant, ChunkSize: chunk, Steps: steps, CacheChunks: 1,
-            Width: 16, Layers: 2, Heads: 2, FeedForwardSize: 32, Attention: attention, Readout: readout));
+            Width: 16, Layers: 2, Heads: 2, FeedForwardSize: 32, Attention: attention, Readout: readout, Positions: positions));
         model.eval();
         using var _ = no_grad();
         foreach (var (name, p) in model.named_parameters())
-            if (name.Contains("distanceBias")) nn.init.normal_(p, 0, 1);     // make positions matter
+            if (name.Contains("distanceBias")) nn.init.normal_(p, 0, 1);     // make positions matter (the table starts N(0, 1) already)
         return model;
     }
 
@@ -27,11 +28,13 @@ public class StaircaseTests
 
     private static long[] Tokens(int n, int seed) { var rng = new Random(seed); return Enumerable.Range(0, n).Select(_ => (long)rng.Next(3, 40)).ToArray(); }
 
-    [Fact]
-    public void With_one_step_and_one_chunk_the_staircase_is_a_plain_causal_transformer()
+    [Theory]
+    [InlineData(StaircasePositions.HeadBias)]
+    [InlineData(StaircasePositions.LearnedTable)]
+    public void With_one_step_and_one_chunk_the_staircase_is_a_plain_causal_transformer(StaircasePositions positions)
     {
-        using var staircase = Model(StaircaseVariant.Staircase, chunk: 64, steps: 1);
-        using var plain = Model(StaircaseVariant.Ladder, steps: 1, seed: 9);
+        using var staircase = Model(StaircaseVariant.Staircase, chunk: 64, steps: 1, positions: positions);
+        using var plain = Model(StaircaseVariant.Ladder, steps: 1, seed: 9, positions: positions);
         using (no_grad()) foreach (var (name, t) in plain.state_dict()) t.copy_(staircase.state_dict()[name]);
         using var _ = no_grad();
         var (ids, mask) = One(Tokens(20, 1));
@@ -46,9 +49,10 @@ public class StaircaseTests
     [InlineData(StaircaseVariant.CachedStaircase)]
     [InlineData(StaircaseVariant.GlobalCachedStaircase)]
     [InlineData(StaircaseVariant.Ladder)]
-    public void Causal_mode_never_looks_ahead(StaircaseVariant variant)
+    [InlineData(StaircaseVariant.GlobalCachedStaircase, StaircasePositions.LearnedTable)]
+    public void Causal_mode_never_looks_ahead(StaircaseVariant variant, StaircasePositions positions = StaircasePositions.HeadBias)
     {
-        using var model = Model(variant);
+        using var model = Model(variant, positions: positions);
         using var _ = no_grad();
         var tokens = Tokens(23, 2);                     // 23 tokens + class token = 24 = 6 chunks: no left padding
         var changed = (long[])tokens.Clone();
@@ -99,9 +103,11 @@ public class StaircaseTests
     [InlineData(StaircaseVariant.CachedStaircase, StaircaseReadout.Mean)]
     [InlineData(StaircaseVariant.GlobalCachedStaircase, StaircaseReadout.AttentionPooling)]
     [InlineData(StaircaseVariant.Ladder, StaircaseReadout.ClassToken)]
-    public void Padding_never_changes_a_prediction(StaircaseVariant variant, StaircaseReadout readout)
+    [InlineData(StaircaseVariant.CachedStaircase, StaircaseReadout.ClassToken, StaircasePositions.LearnedTable)]
+    [InlineData(StaircaseVariant.Ladder, StaircaseReadout.Mean, StaircasePositions.LearnedTable)]
+    public void Padding_never_changes_a_prediction(StaircaseVariant variant, StaircaseReadout readout, StaircasePositions positions = StaircasePositions.HeadBias)
     {
-        using var model = Model(variant, readout: readout);
+        using var model = Model(variant, readout: readout, positions: positions);
         using var _ = no_grad();
         var sequences = new[] { 1, 3, 4, 9, 17, 30 }.Select(n => Tokens(n, n)).ToArray();
         var (ids, mask) = Collate.Pad(sequences, Enumerable.Range(0, sequences.Length).ToArray(), CPU);
@@ -112,6 +118,24 @@ public class StaircaseTests
             using var alone = model.Embed(one, oneMask);
             Assert.True(alone[0].allclose(batched[i], atol: 1e-5), $"{sequences[i].Length} tokens");
         }
+    }
+
+    [Fact]
+    public void The_learned_distance_table_is_the_only_order_information_and_it_is_used()
+    {
+        // A bidirectional Ladder with mean readout sees a bag of tokens except through the relative positions.
+        using var model = Model(StaircaseVariant.Ladder, attention: StaircaseAttention.Bidirectional, readout: StaircaseReadout.Mean, positions: StaircasePositions.LearnedTable);
+        using var _ = no_grad();
+        var tokens = Tokens(12, 5);
+        var (a, ma) = One(tokens);
+        var (b, mb) = One([.. tokens.Reverse()]);
+        using var forward = model.Embed(a, ma);
+        using var reversed = model.Embed(b, mb);
+        Assert.False(forward.allclose(reversed, atol: 1e-4));
+        using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.Contains("distanceTable")) p.zero_();
+        using var forwardNoTable = model.Embed(a, ma);
+        using var reversedNoTable = model.Embed(b, mb);
+        Assert.True(forwardNoTable.allclose(reversedNoTable, atol: 1e-5));
     }
 
     [Fact]
@@ -130,42 +154,22 @@ public class StaircaseTests
 
 public class StaircaseTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly string[] Statuses = ["placed", "shipped", "delivered", "returned"];
-
-    /// <summary>An order's status events in time order, each followed by filler words; the label is the last status. Counting words cannot tell which came last.</summary>
-    public static List<Ticket> OrderHistories(int count, int seed)
-    {
-        var rng = new Random(seed);
-        var filler = "the order for customer was then update note today later system ok".Split(' ');
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var words = new List<string>();
-            string last = "";
-            int events = rng.Next(2, 6);
-            for (int e = 0; e < events; e++)
-            {
-                last = Statuses[rng.Next(Statuses.Length)];
-                words.Add(last);
-                // Filler after every status, the last one too: neither the final word nor a bigram gives the answer away.
-                for (int f = rng.Next(1, 3); f > 0; f--) words.Add(filler[rng.Next(filler.Length)]);
-            }
-            return new Ticket { Queue = last, Text = string.Join(' ', words) };
-        }).ToList();
-    }
+    private static IDataView Orders(MLContext ml, int count, int seed) =>
+        ml.Data.LoadFromEnumerable(OrderStatus.Generate(count, seed).Select(e => new Ticket { Queue = e.Label, Text = e.Text }));
 
     [Fact]
     public void Learns_the_last_status_of_an_order_where_bag_of_words_cannot_and_round_trips_through_save_and_load()
     {
         var ml = new MLContext(seed: 1);
-        var trainRows = ml.Data.LoadFromEnumerable(OrderHistories(800, seed: 1));
+        var trainRows = Orders(ml, 800, seed: 1);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Fit(trainRows);
         var train = keys.Transform(trainRows);
-        var test = keys.Transform(ml.Data.LoadFromEnumerable(OrderHistories(300, seed: 2)));
+        var test = keys.Transform(Orders(ml, 300, seed: 2));
 
         using var model = ml.MulticlassClassification.Trainers.Staircase(new StaircaseOptions
         {
             ChunkSize = 4, Steps = 2, EmbeddingSize = 32, NumberOfHeads = 2, FeedForwardSize = 64, NumberOfLayers = 2,
-            MaxTokens = 48, MaxEpochs = 10, LearningRate = 2e-3, MinTokenCount = 1, Seed = 7,
+            MaxTokens = 96, MaxEpochs = 10, LearningRate = 2e-3, MinTokenCount = 1, Seed = 7,
         }).Fit(train);
         double staircase = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
         var bagOfWords = ml.Transforms.Text.FeaturizeText("Features", nameof(Ticket.Text))

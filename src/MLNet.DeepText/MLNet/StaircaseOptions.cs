@@ -34,6 +34,11 @@ public sealed class StaircaseOptions : DeepTextOptions
     /// the mean of the tokens, or attention pooling. Default: class token.
     /// </summary>
     public StaircaseReadout Readout { get; set; } = StaircaseReadout.ClassToken;
+    /// <summary>
+    /// Relative positions: a learned bias per head and distance, or the paper's learned table of distance vectors
+    /// (content-dependent, a little more compute). Default: per-head bias.
+    /// </summary>
+    public StaircasePositions Positions { get; set; } = StaircasePositions.HeadBias;
 
     public override void Validate()
     {
@@ -50,8 +55,9 @@ public sealed class StaircaseOptions : DeepTextOptions
         Probability(nameof(Dropout), Dropout);
         if (!Enum.IsDefined(Attention)) Fail(nameof(Attention), Attention, $"one of {string.Join(", ", Enum.GetNames<StaircaseAttention>())}");
         if (!Enum.IsDefined(Readout)) Fail(nameof(Readout), Readout, $"one of {string.Join(", ", Enum.GetNames<StaircaseReadout>())}");
+        if (!Enum.IsDefined(Positions)) Fail(nameof(Positions), Positions, $"one of {string.Join(", ", Enum.GetNames<StaircasePositions>())}");
     }
 
     internal StaircaseSpec ToSpec(int vocabularySize, int classes) => new(vocabularySize, classes, MaxTokens, Variant, ChunkSize, Steps,
-        CacheChunks, EmbeddingSize, NumberOfLayers, NumberOfHeads, FeedForwardSize, Dropout, Attention, Readout);
+        CacheChunks, EmbeddingSize, NumberOfLayers, NumberOfHeads, FeedForwardSize, Dropout, Attention, Readout, Positions);
 }

@@ -58,7 +58,7 @@ public sealed record CompactTransformerSpec(
 
     /// <summary>Tokens the encoder sees for an input of <paramref name="length"/> word vectors (class token excluded).</summary>
     public int TokensAfterTokenizer(int length) => Tokenizer == CompactTokenizerKind.Convolution
-        ? (ConvolutionOutput(length, KernelSize, ConvolutionStride, ConvolutionPadding) + 2 * 1 - 2) / 2 + 1  // max-pool 2/2/1
+        ? ConvolutionOutput(length, KernelSize, ConvolutionStride, ConvolutionPadding) / 2 + 1              // max-pool 2/2/1: (L + 2 − 2)/2 + 1
         : (length + KernelSize - 1) / KernelSize;                                                            // patches (last one zero-padded)
 
     internal int ConvolutionStride => Math.Max(1, KernelSize / 2 - 1);

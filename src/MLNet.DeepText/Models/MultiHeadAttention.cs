@@ -42,8 +42,11 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
     /// <summary>Self- or cross-attention: [B, Tq, D] queries over [B, Tk, D] keys/values.</summary>
     public override Tensor forward(Tensor queries, Tensor keysAndValues, Tensor? mask) => Attend(queries, keysAndValues, mask, null);
 
-    /// <summary>Like <see cref="forward"/>, with an additive score bias.</summary>
-    public Tensor Attend(Tensor queries, Tensor keysAndValues, Tensor? mask, Tensor? scoreBias)
+    /// <summary>
+    /// Like <see cref="forward"/>, with an additive score bias and, optionally, content-dependent relative positions:
+    /// each score gains q·p_δ / √d_head, where p_δ is the table's column for the pair's distance index.
+    /// </summary>
+    public Tensor Attend(Tensor queries, Tensor keysAndValues, Tensor? mask, Tensor? scoreBias, RelativeKeys? relative = null)
     {
         long b = queries.shape[0], tq = queries.shape[1], tk = keysAndValues.shape[1];
         var q = SplitHeads(query.forward(queries), b, tq);
@@ -53,6 +56,12 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
         // One additive float mask for libtorch's fused kernel: 0 where attending is allowed, MaskedScore elsewhere, plus the bias.
         Tensor? additive = mask is null ? null : zeros(mask.shape, dtype: q.dtype, device: q.device).masked_fill_(mask.logical_not(), MaskedScore);
         if (scoreBias is not null) additive = additive is null ? scoreBias : additive.add(scoreBias);
+        if (relative is not null)
+        {
+            var index = relative.DistanceIndex.unsqueeze(0).unsqueeze(0).expand(b, _heads, tq, tk);
+            var positional = q.matmul(relative.Table).gather(3, index).div(Math.Sqrt(_headSize));   // [B, H, Tq, Tk]
+            additive = additive is null ? positional : additive.add(positional);
+        }
         var mixed = nn.functional.scaled_dot_product_attention(q, k, v, additive, training ? _attentionDropout : 0.0)
             .transpose(1, 2).reshape(b, tq, _heads * _headSize);
         return output.forward(mixed);
@@ -60,3 +69,11 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
 
     private Tensor SplitHeads(Tensor x, long batch, long length) => x.view(batch, length, _heads, _headSize).transpose(1, 2);
 }
+
+/// <summary>
+/// Content-dependent relative positions (as in Transformer-XL and the staircase paper): a learned table of vectors,
+/// one column per query–key distance, shared by heads, and the distance index of every query–key pair.
+/// </summary>
+/// <param name="Table">[head size, number of distances].</param>
+/// <param name="DistanceIndex">[queries, keys] column of <paramref name="Table"/> for each pair (Int64).</param>
+public sealed record RelativeKeys(Tensor Table, Tensor DistanceIndex);

@@ -27,6 +27,15 @@ public enum StaircaseAttention
     Bidirectional,
 }
 
+/// <summary>How the staircase core knows where tokens are (it has no absolute positions).</summary>
+public enum StaircasePositions
+{
+    /// <summary>A learned scalar per head and query–key distance, added to the attention score.</summary>
+    HeadBias,
+    /// <summary>The paper's content-dependent term: a learned vector p_δ per distance, shared by all layers and heads, adding q·p_δ / √d_head to the score.</summary>
+    LearnedTable,
+}
+
 /// <summary>How the staircase classifier reads one vector out of its final token states.</summary>
 public enum StaircaseReadout
 {
@@ -53,7 +62,8 @@ public sealed record StaircaseSpec(
     int FeedForwardSize = 256,
     double Dropout = 0.1,
     StaircaseAttention Attention = StaircaseAttention.Causal,
-    StaircaseReadout Readout = StaircaseReadout.ClassToken) : ClassifierSpec(VocabularySize, NumberOfClasses)
+    StaircaseReadout Readout = StaircaseReadout.ClassToken,
+    StaircasePositions Positions = StaircasePositions.HeadBias) : ClassifierSpec(VocabularySize, NumberOfClasses)
 {
     public override TextClassifier Build() => new StaircaseClassifier(this);
 }
@@ -66,7 +76,8 @@ public sealed record StaircaseSpec(
 /// window after <c>Steps</c> passes; its states then are its final states. With ⌈T/C⌉ chunks that takes
 /// ⌈T/C⌉ + Steps − 1 core calls (the last Steps − 1 only drain the window). The cached variants keep finished chunks'
 /// final states as extra keys and values; the Ladder runs the core over the whole sequence Steps times instead.
-/// Positions enter only as a learned per-head bias on the query–key distance, so padding on the left moves nothing.
+/// Positions enter only through the query–key distance (a per-head bias or the paper's learned table of vectors),
+/// so padding on the left moves nothing.
 /// </summary>
 public sealed class StaircaseClassifier : TextClassifier
 {
@@ -76,7 +87,8 @@ public sealed class StaircaseClassifier : TextClassifier
     private readonly Embedding embedding;
     private readonly FastDropout embeddingDropout;
     private readonly ModuleList<TransformerBlock> core;
-    private readonly Parameter distanceBias;    // [heads, 2·MaxDistance − 1]
+    private readonly Parameter? distanceBias;    // [heads, 2·MaxDistance − 1]
+    private readonly Parameter? distanceTable;   // [head size, 2·MaxDistance − 1]
     private readonly LayerNorm finalNorm;
     private readonly Pooling? pooling;
     private readonly Linear head;
@@ -96,7 +108,8 @@ public sealed class StaircaseClassifier : TextClassifier
         embeddingDropout = new FastDropout(spec.Dropout);
         core = new ModuleList<TransformerBlock>(Enumerable.Range(0, spec.Layers)
             .Select(_ => new TransformerBlock(spec.Width, spec.Heads, spec.FeedForwardSize, spec.Dropout, 0.0)).ToArray());
-        distanceBias = Parameter(zeros(spec.Heads, 2 * MaxDistance - 1));
+        if (spec.Positions == StaircasePositions.HeadBias) distanceBias = Parameter(zeros(spec.Heads, 2 * MaxDistance - 1));
+        else distanceTable = Parameter(randn(spec.Width / spec.Heads, 2 * MaxDistance - 1));   // N(0, 1) as in the official code
         finalNorm = LayerNorm(spec.Width);
         pooling = spec.Readout switch
         {
@@ -216,11 +229,12 @@ public sealed class StaircaseClassifier : TextClassifier
         var self = distance.eq(0).unsqueeze(0).unsqueeze(0).logical_and(windowMask.logical_not().unsqueeze(1).unsqueeze(-1));
         allowed = allowed.logical_or(self);
         var index = distance.clamp(-(MaxDistance - 1), MaxDistance - 1).add(MaxDistance - 1);   // [w, context]
-        var bias = distanceBias.index_select(1, index.flatten()).view(1, _spec.Heads, w, context)
-            .add(zeros(allowed.shape, dtype: window.dtype, device: window.device).masked_fill_(allowed.logical_not(), MaskedScore));
+        var bias = zeros(allowed.shape, dtype: window.dtype, device: window.device).masked_fill_(allowed.logical_not(), MaskedScore);
+        if (distanceBias is not null) bias = bias.add(distanceBias.index_select(1, index.flatten()).view(1, _spec.Heads, w, context));
+        var relative = distanceTable is null ? null : new RelativeKeys(distanceTable, index);
         var h = window;
         foreach (var block in core)
-            h = block.forward(h, cache is null ? h : cat([cache, h], 1), null, bias);
+            h = block.forward(h, cache is null ? h : cat([cache, h], 1), null, bias, relative);
         return h;
     }
 }

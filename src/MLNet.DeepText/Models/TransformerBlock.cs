@@ -31,13 +31,13 @@ public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
 
     /// <summary>
     /// The general form: queries from <paramref name="x"/>, keys/values from <paramref name="context"/>
-    /// (normalised with the same norm), an optional additive score bias.
+    /// (normalised with the same norm), an optional additive score bias and optional relative-position keys.
     /// </summary>
-    public Tensor forward(Tensor x, Tensor context, Tensor? mask, Tensor? scoreBias)
+    public Tensor forward(Tensor x, Tensor context, Tensor? mask, Tensor? scoreBias, RelativeKeys? relative = null)
     {
         var normed = attentionNorm.forward(x);
         var normedContext = ReferenceEquals(context, x) ? normed : attentionNorm.forward(context);
-        x = x.add(residualDropout.forward(attention.Attend(normed, normedContext, mask, scoreBias)));
+        x = x.add(residualDropout.forward(attention.Attend(normed, normedContext, mask, scoreBias, relative)));
         return x.add(residualDropout.forward(feedForward.forward(feedForwardNorm.forward(x))));
     }
 }
