@@ -148,22 +148,7 @@ public class CompactTransformerTests
         Assert.True(metrics.MicroAccuracy > 0.9, $"accuracy {metrics.MicroAccuracy:F3} (chance 0.25)");
         Assert.Equal("CompactTransformer", model.LastTransformer.ModelKind);
 
-        var path = Path.Combine(Path.GetTempPath(), $"compact-{Guid.NewGuid():N}.zip");
-        try
-        {
-            ml.Model.Save(model, train.Schema, path);
-            var fresh = new MLContext().RegisterDeepText();
-            var loaded = fresh.Model.Load(path, out _);
-            try
-            {
-                var before = model.Transform(test).GetColumn<float[]>("Score").ToArray();
-                var after = loaded.Transform(test).GetColumn<float[]>("Score").ToArray();
-                Assert.Equal(before.Length, after.Length);
-                for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
-            }
-            finally { (loaded as IDisposable)?.Dispose(); }
-        }
-        finally { File.Delete(path); }
+        Synthetic.AssertSameScoresAfterSaveAndLoad(ml, model, train.Schema, test);
     }
 
     [Fact]

@@ -180,21 +180,7 @@ public class StaircaseTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(classic < 0.75, $"staircase {staircase:F3}, bag of words {classic:F3}");
         Assert.Equal("Staircase", model.ModelKind);
 
-        var path = Path.Combine(Path.GetTempPath(), $"staircase-{Guid.NewGuid():N}.zip");
-        try
-        {
-            ml.Model.Save(model, train.Schema, path);
-            var fresh = new MLContext().RegisterDeepText();
-            var loaded = fresh.Model.Load(path, out _);
-            try
-            {
-                var before = model.Transform(test).GetColumn<float[]>("Score").ToArray();
-                var after = loaded.Transform(test).GetColumn<float[]>("Score").ToArray();
-                for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
-            }
-            finally { (loaded as IDisposable)?.Dispose(); }
-        }
-        finally { File.Delete(path); }
+        Synthetic.AssertSameScoresAfterSaveAndLoad(ml, model, train.Schema, test);
     }
 
     [Fact]

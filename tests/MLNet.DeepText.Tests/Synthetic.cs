@@ -74,4 +74,24 @@ public static class Synthetic
         ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue))
             .Append(ml.MulticlassClassification.Trainers.TransformerEncoder(options))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedQueue", "PredictedLabel"));
+
+    /// <summary>Saves <paramref name="model"/>, loads it in a fresh <see cref="MLContext"/> (as another process would) and asserts identical scores on <paramref name="data"/>.</summary>
+    public static void AssertSameScoresAfterSaveAndLoad(MLContext ml, ITransformer model, DataViewSchema inputSchema, IDataView data)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"deeptext-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, inputSchema, path);
+            var loaded = new MLContext().RegisterDeepText().Model.Load(path, out _);
+            try
+            {
+                var before = model.Transform(data).GetColumn<float[]>("Score").ToArray();
+                var after = loaded.Transform(data).GetColumn<float[]>("Score").ToArray();
+                Assert.Equal(before.Length, after.Length);
+                for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
+            }
+            finally { (loaded as IDisposable)?.Dispose(); }
+        }
+        finally { File.Delete(path); }
+    }
 }
