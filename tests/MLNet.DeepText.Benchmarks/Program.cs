@@ -7,7 +7,7 @@ using MLNet.DeepText;
 using MLNet.DeepText.Benchmarks;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
 //   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 30–50 and 100–150 statements).
@@ -26,7 +26,7 @@ switch (args.FirstOrDefault())
     case "latency": return Latency(argsMap);
     case "tasks": return Tasks();
     default:
-        Console.Error.WriteLine("usage: run --data DIR [--models compact,transformer,sdca] [--train-size N] [--max-epochs N] [--seed N] | latency --data DIR [--model compact] [--rows N] | score --model ZIP --data TSV --out FILE");
+        Console.Error.WriteLine("usage: run --data DIR [--models compact,staircase,transformer,sdca] [--train-size N] [--max-epochs N] [--seed N] | latency --data DIR [--model compact] [--rows N] | score --model ZIP --data TSV --out FILE");
         return 2;
 }
 
@@ -153,10 +153,11 @@ static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<s
             EmbeddingFile = a.GetValueOrDefault("embeddings"),
             Progress = new StderrProgress(),
         }, a)),
+        "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithEpochs(new StaircaseOptions { Progress = new StderrProgress() }, a)),
         "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithEpochs(new TransformerEncoderOptions { Progress = new StderrProgress() }, a)),
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, transformer or sdca."),
+        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, transformer or sdca."),
     };
 }
 
@@ -181,6 +182,7 @@ static T WithEpochs<T>(T options, Dictionary<string, string> a) where T : DeepTe
 static string ModelName(string model) => model switch
 {
     "compact" => "CompactTransformer",
+    "staircase" => "Staircase",
     "transformer" => "TransformerEncoder",
     "sdca" => "FeaturizeText+SdcaMaximumEntropy",
     _ => model,
