@@ -146,22 +146,23 @@ static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<s
 {
     return model switch
     {
-        "compact" => ml.MulticlassClassification.Trainers.CompactTransformer(WithEpochs(new CompactTransformerOptions
+        "compact" => ml.MulticlassClassification.Trainers.CompactTransformer(WithOptionOverrides(new CompactTransformerOptions
         {
             Preset = Enum.Parse<MLNet.DeepText.Models.CompactTransformerPreset>(a.GetValueOrDefault("preset", "Cct2"), ignoreCase: true),
             KernelSize = int.Parse(a.GetValueOrDefault("kernel", "2")),
             EmbeddingFile = a.GetValueOrDefault("embeddings"),
             Progress = new StderrProgress(),
         }, a)),
-        "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithEpochs(new StaircaseOptions { Progress = new StderrProgress() }, a)),
-        "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithEpochs(new TransformerEncoderOptions { Progress = new StderrProgress() }, a)),
+        "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Progress = new StderrProgress() }, a)),
+        "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithOptionOverrides(new TransformerEncoderOptions { Progress = new StderrProgress() }, a)),
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
         _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, transformer or sdca."),
     };
 }
 
-static T WithEpochs<T>(T options, Dictionary<string, string> a) where T : DeepTextOptions
+/// <summary>Applies the command line's --max-epochs, --lr, --batch, --max-tokens, --patience and --set Option=Value overrides.</summary>
+static T WithOptionOverrides<T>(T options, Dictionary<string, string> a) where T : DeepTextOptions
 {
     if (a.TryGetValue("max-epochs", out var epochs)) options.MaxEpochs = int.Parse(epochs);
     if (a.TryGetValue("lr", out var lr)) options.LearningRate = double.Parse(lr);

@@ -81,8 +81,6 @@ public sealed record StaircaseSpec(
 /// </summary>
 public sealed class StaircaseClassifier : TextClassifier
 {
-    private const float MaskedScore = -1e9f;
-
     private readonly StaircaseSpec _spec;
     private readonly Embedding embedding;
     private readonly FastDropout embeddingDropout;
@@ -229,12 +227,11 @@ public sealed class StaircaseClassifier : TextClassifier
         var self = distance.eq(0).unsqueeze(0).unsqueeze(0).logical_and(windowMask.logical_not().unsqueeze(1).unsqueeze(-1));
         allowed = allowed.logical_or(self);
         var index = distance.clamp(-(MaxDistance - 1), MaxDistance - 1).add(MaxDistance - 1);   // [w, context]
-        var bias = zeros(allowed.shape, dtype: window.dtype, device: window.device).masked_fill_(allowed.logical_not(), MaskedScore);
-        if (distanceBias is not null) bias = bias.add(distanceBias.index_select(1, index.flatten()).view(1, _spec.Heads, w, context));
+        var bias = distanceBias?.index_select(1, index.flatten()).view(1, _spec.Heads, w, context);
         var relative = distanceTable is null ? null : new RelativeKeys(distanceTable, index);
         var h = window;
         foreach (var block in core)
-            h = block.forward(h, cache is null ? h : cat([cache, h], 1), null, bias, relative);
+            h = block.forward(h, cache is null ? h : cat([cache, h], 1), allowed, bias, relative);
         return h;
     }
 }
