@@ -5,6 +5,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.DeepText;
 using MLNet.DeepText.Benchmarks;
+using MLNet.DeepText.Models;
+using TorchSharp;
 
 // Benchmarks for MLNet.DeepText.
 //   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
@@ -13,6 +15,12 @@ using MLNet.DeepText.Benchmarks;
 //   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 30–50 and 100–150 statements).
 //   latency --data <dir> [--model compact] [--rows N]
 //         Trains the model, then times PredictionEngine.Predict on N test rows one by one: median and p99.
+//   vartrack [--train 20000] [--test 2000] [--statements 30-50] [--if-probability 0.25] [--layers 2] [--steps 2] [--chunk 16] [--width 128] [--models staircase,transformer,transformer-compute,ladder] [--max-epochs N] [--seed N]
+//         The paper's tracking claim at equal compute: writes VarTrack train/test TSVs (different seeds), then trains the staircase
+//         (L layers, N steps, chunk C), a TransformerEncoder with the same parameters (L layers), one with the same compute
+//         (L·N layers) and the Ladder (L layers run N times), each in its own process, and prints markdown rows.
+//   throughput [--models staircase,transformer-compute] [--layers 2] [--steps 2] [--chunk 32] [--width 128] [--lengths 256,1024] [--tokens 4096]
+//         Tokens per second of training (forward + backward) and inference (forward) on random token batches of each length.
 //   score --model <model.zip> --data <file.tsv> --out <scores.tsv>
 //         Loads a saved pipeline in this fresh process and writes each row's Score vector (round-trip float text).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -25,6 +33,8 @@ switch (args.FirstOrDefault())
     case "score": return Score(argsMap);
     case "latency": return Latency(argsMap);
     case "tasks": return Tasks();
+    case "vartrack": return VarTrackBenchmark(argsMap);
+    case "throughput": return Throughput(argsMap);
     default:
         Console.Error.WriteLine("usage: run --data DIR [--models compact,staircase,transformer,sdca] [--train-size N] [--max-epochs N] [--seed N] | latency --data DIR [--model compact] [--rows N] | score --model ZIP --data TSV --out FILE");
         return 2;
@@ -36,23 +46,28 @@ static int Run(Dictionary<string, string> a)
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, " +
         $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp-cpu 0.107.0, Microsoft.ML 5.0.1");
     Console.WriteLine();
-    Console.WriteLine("| dataset | train rows | model | accuracy | macro-F1 | log-loss | train s | test predictions/s | peak working set MiB | parameters |");
-    Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-    int failures = 0;
-    foreach (var model in models)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
-        psi.ArgumentList.Add(typeof(Row).Assembly.Location);
-        psi.ArgumentList.Add("run-one");
-        foreach (var (k, v) in a.Where(kv => kv.Key != "models")) { psi.ArgumentList.Add("--" + k); psi.ArgumentList.Add(v); }
-        psi.ArgumentList.Add("--model"); psi.ArgumentList.Add(model);
-        using var child = Process.Start(psi)!;
-        var output = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        Console.Write(output);
-        if (child.ExitCode != 0) failures++;
-    }
-    return failures == 0 ? 0 : 1;
+    PrintTableHeader();
+    return models.Count(model => RunChild(a.Where(kv => kv.Key != "models").Append(new("model", model))) != 0) == 0 ? 0 : 1;
+}
+
+static void PrintTableHeader()
+{
+    Console.WriteLine("| dataset | train rows | model | accuracy | macro-F1 | log-loss | train s | epochs | training tokens/s | test predictions/s | peak working set MiB | parameters |");
+    Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
+
+/// <summary>Runs <c>run-one</c> with these arguments in a child process (so peak memory is per model) and copies its row.</summary>
+static int RunChild(IEnumerable<KeyValuePair<string, string>> arguments)
+{
+    var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
+    psi.ArgumentList.Add(typeof(Row).Assembly.Location);
+    psi.ArgumentList.Add("run-one");
+    foreach (var (k, v) in arguments) { psi.ArgumentList.Add("--" + k); psi.ArgumentList.Add(v); }
+    using var child = Process.Start(psi)!;
+    var output = child.StandardOutput.ReadToEnd();
+    child.WaitForExit();
+    Console.Write(output);
+    return child.ExitCode;
 }
 
 static int RunOne(Dictionary<string, string> a)
@@ -61,9 +76,11 @@ static int RunOne(Dictionary<string, string> a)
     var model = a["model"];
     var ml = new MLContext(int.Parse(a.GetValueOrDefault("seed", "1")));
     var (train, test, toKey, trainRows) = LoadSplit(ml, a);
+    var progress = new StderrProgress();
     var clock = Stopwatch.StartNew();
-    var fitted = toKey.Append(Trainer(ml, model, a).Fit(toKey.Transform(train)));
+    var fitted = toKey.Append(Trainer(ml, model, a, progress).Fit(toKey.Transform(train)));
     double trainSeconds = clock.Elapsed.TotalSeconds;
+    var summary = fitted.OfType<DeepTextTransformer>().Select(t => t.TrainingSummary).FirstOrDefault();
 
     var cached = ml.Data.Cache(test);
     long testRows = cached.GetRowCount() ?? ml.Data.CreateEnumerable<Row>(cached, false).LongCount();
@@ -79,8 +96,9 @@ static int RunOne(Dictionary<string, string> a)
         int features = ((VectorDataViewType)scored.Schema["Features"].Type).Size;
         parameters = (long)(features + 1) * metrics.PerClassLogLoss.Count;
     }
-    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {ModelName(model)} | " +
-        $"{metrics.MicroAccuracy:F4} | {MacroF1(metrics.ConfusionMatrix):F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | {predictionsPerSecond:F0} | " +
+    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {a.GetValueOrDefault("name", ModelName(model))} | " +
+        $"{metrics.MicroAccuracy:F4} | {MacroF1(metrics.ConfusionMatrix):F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | " +
+        $"{(summary is null ? "" : summary.EpochsRun.ToString())} | {(progress.Last is { } last ? last.TokensPerSecond.ToString("F0") : "")} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
     (fitted as IDisposable)?.Dispose();
     return 0;
@@ -97,6 +115,103 @@ static int Tasks()
         var lengths = examples.Select(e => e.Text.Split(' ').Length).ToArray();
         var (skip, apply) = MLNet.DeepText.Synthetic.VarTrack.ShortcutAccuracy(examples);
         Console.WriteLine($"| {name} | {examples.Count:N0} | {lengths.Average():F0} | {lengths.Min()}–{lengths.Max()} | {skip:F3} | {apply:F3} |");
+    }
+    return 0;
+}
+
+static int VarTrackBenchmark(Dictionary<string, string> a)
+{
+    int Int(string key, int fallback) => int.Parse(a.GetValueOrDefault(key, fallback.ToString()));
+    int layers = Int("layers", 2), steps = Int("steps", 2), chunk = Int("chunk", 16), width = Int("width", 128);
+    var dir = Path.Combine(Path.GetTempPath(), $"vartrack-{Environment.ProcessId}");
+    Directory.CreateDirectory(dir);
+    var statements = a.GetValueOrDefault("statements", "30-50").Split('-').Select(int.Parse).ToArray();
+    var task = new MLNet.DeepText.Synthetic.VarTrackOptions
+    {
+        MinStatements = statements[0], MaxStatements = statements[^1],
+        IfProbability = double.Parse(a.GetValueOrDefault("if-probability", "0.25"), CultureInfo.InvariantCulture),
+    };
+    void Write(string file, int count, int seed) => File.WriteAllLines(Path.Combine(dir, file),
+        MLNet.DeepText.Synthetic.VarTrack.Generate(count, seed, task).Select(e => $"{e.Label}\t{e.Text}").Prepend("Label\tText"));
+    Write("train.tsv", Int("train", 20_000), seed: 11);
+    Write("test.tsv", Int("test", 2_000), seed: 12);
+
+    // Same sizes everywhere; only depth and recurrence differ. MaxTokens covers the longest program (8 tokens per statement at most).
+    var shared = $"EmbeddingSize={width},FeedForwardSize={4 * width},NumberOfHeads=4,MaxTokens={8 * task.MaxStatements + 8}";
+    var candidates = new (string Model, string Name, string Set)[]
+    {
+        ("staircase", $"Staircase L={layers} N={steps} C={chunk}", $"{shared},NumberOfLayers={layers},Steps={steps},ChunkSize={chunk}"),
+        ("transformer", $"TransformerEncoder L={layers} (same parameters)", $"{shared},NumberOfLayers={layers},Pooling=LastToken"),
+        ("transformer-compute", $"TransformerEncoder L={layers * steps} (same compute)", $"{shared},NumberOfLayers={layers * steps},Pooling=LastToken"),
+        ("ladder", $"Ladder L={layers} N={steps}", $"{shared},NumberOfLayers={layers},Steps={steps}"),
+    };
+    var wanted = a.GetValueOrDefault("models", "staircase,transformer,transformer-compute,ladder").Split(',');
+    var passOn = a.Where(kv => kv.Key is "max-epochs" or "lr" or "batch" or "patience" or "seed").ToList();
+    PrintTableHeader();
+    int failures = 0;
+    foreach (var (model, name, set) in candidates.Where(c => wanted.Contains(c.Model)))
+    {
+        var extra = a.TryGetValue("set", out var more) ? "," + more : "";
+        failures += RunChild(passOn.Concat(new Dictionary<string, string>
+        {
+            ["data"] = dir, ["model"] = model == "transformer-compute" ? "transformer" : model, ["name"] = name, ["set"] = set + extra,
+        })) != 0 ? 1 : 0;
+    }
+    Directory.Delete(dir, recursive: true);
+    return failures == 0 ? 0 : 1;
+}
+
+static int Throughput(Dictionary<string, string> a)
+{
+    int Int(string key, int fallback) => int.Parse(a.GetValueOrDefault(key, fallback.ToString()));
+    int layers = Int("layers", 2), steps = Int("steps", 2), chunk = Int("chunk", 32), width = Int("width", 128), tokensPerBatch = Int("tokens", 4096);
+    var device = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
+    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, device {device.type}, {tokensPerBatch:N0} tokens per batch, width {width}, FF {4 * width}, 4 heads");
+    Console.WriteLine();
+    Console.WriteLine("| model | parameters | T | training tokens/s | inference tokens/s |");
+    Console.WriteLine("|---|---:|---:|---:|---:|");
+    const int vocabulary = 1000, classes = 10;
+    foreach (var model in a.GetValueOrDefault("models", "staircase,transformer-compute").Split(','))
+    {
+        foreach (var length in a.GetValueOrDefault("lengths", "256,1024").Split(',').Select(int.Parse))
+        {
+            ClassifierSpec spec = model switch
+            {
+                "staircase" or "ladder" or "cached" => new StaircaseSpec(vocabulary, classes, length,
+                    model switch { "ladder" => StaircaseVariant.Ladder, "cached" => StaircaseVariant.CachedStaircase, _ => StaircaseVariant.Staircase },
+                    ChunkSize: chunk, Steps: steps, Width: width, Layers: layers, FeedForwardSize: 4 * width),
+                "transformer" => new TransformerEncoderSpec(vocabulary, classes, length, width, layers, 4, 4 * width),
+                "transformer-compute" => new TransformerEncoderSpec(vocabulary, classes, length, width, layers * steps, 4, 4 * width),
+                _ => throw new ArgumentException($"Unknown model '{model}'; use staircase, cached, ladder, transformer or transformer-compute."),
+            };
+            TorchSharp.torch.manual_seed(1);
+            using var net = spec.Build();
+            net.to(device.type);
+            int batch = Math.Max(1, tokensPerBatch / length);
+            using var ids = TorchSharp.torch.randint(1, vocabulary, [batch, length], device: device);
+            using var mask = TorchSharp.torch.ones([batch, length], TorchSharp.torch.@bool, device: device);
+            using var labels = TorchSharp.torch.randint(0, classes, [batch], device: device);
+            double TokensPerSecond(bool train)
+            {
+                net.train(train);
+                int repeats = 0;
+                var clock = new Stopwatch();
+                for (int i = 0; i < 12 && (i < 4 || clock.Elapsed.TotalSeconds < 20); i++)
+                {
+                    if (i == 2) clock.Start();   // two warm-up batches
+                    using var scope = TorchSharp.torch.NewDisposeScope();
+                    if (train)
+                    {
+                        net.zero_grad();
+                        TorchSharp.torch.nn.functional.cross_entropy(net.forward(ids, mask), labels).backward();
+                    }
+                    else using (TorchSharp.torch.no_grad()) net.forward(ids, mask);
+                    if (i >= 2) repeats++;
+                }
+                return repeats * (double)batch * length / clock.Elapsed.TotalSeconds;
+            }
+            Console.WriteLine($"| {model} | {net.ParameterCount:N0} | {length:N0} | {TokensPerSecond(true):F0} | {TokensPerSecond(false):F0} |");
+        }
     }
     return 0;
 }
@@ -142,8 +257,9 @@ static (IDataView Train, IDataView Test, ITransformer ToKey, int TrainRows) Load
     return (ml.Data.LoadFromEnumerable(rows), TsvData.Load(ml, Path.Combine(dir, "test.tsv")), toKey, rows.Count);
 }
 
-static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<string, string> a)
+static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<string, string> a, StderrProgress? progress = null)
 {
+    progress ??= new StderrProgress();
     return model switch
     {
         "compact" => ml.MulticlassClassification.Trainers.CompactTransformer(WithOptionOverrides(new CompactTransformerOptions
@@ -151,13 +267,14 @@ static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<s
             Preset = Enum.Parse<MLNet.DeepText.Models.CompactTransformerPreset>(a.GetValueOrDefault("preset", "Cct2"), ignoreCase: true),
             KernelSize = int.Parse(a.GetValueOrDefault("kernel", "2")),
             EmbeddingFile = a.GetValueOrDefault("embeddings"),
-            Progress = new StderrProgress(),
+            Progress = progress,
         }, a)),
-        "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Progress = new StderrProgress() }, a)),
-        "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithOptionOverrides(new TransformerEncoderOptions { Progress = new StderrProgress() }, a)),
+        "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Progress = progress }, a)),
+        "ladder" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Variant = StaircaseVariant.Ladder, Progress = progress }, a)),
+        "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithOptionOverrides(new TransformerEncoderOptions { Progress = progress }, a)),
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, transformer or sdca."),
+        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, transformer or sdca."),
     };
 }
 
@@ -184,6 +301,7 @@ static string ModelName(string model) => model switch
 {
     "compact" => "CompactTransformer",
     "staircase" => "Staircase",
+    "ladder" => "Staircase (Ladder)",
     "transformer" => "TransformerEncoder",
     "sdca" => "FeaturizeText+SdcaMaximumEntropy",
     _ => model,

@@ -2,8 +2,14 @@ using MLNet.DeepText.Training;
 
 namespace MLNet.DeepText.Benchmarks;
 
-/// <summary>Writes each epoch's report to stderr, so a long run can be followed without mixing into the table.</summary>
+/// <summary>Writes each epoch's report to stderr, so a long run can be followed without mixing into the table; keeps the last one.</summary>
 public sealed class StderrProgress : IProgress<TrainingProgress>
 {
-    public void Report(TrainingProgress value) => Console.Error.WriteLine(value);
+    public TrainingProgress? Last { get; private set; }
+
+    public void Report(TrainingProgress value)
+    {
+        Last = value;
+        Console.Error.WriteLine(value);
+    }
 }
