@@ -19,7 +19,7 @@ internal static class MlNetBridge
     private const BindingFlags Any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
     private static readonly Assembly s_core = typeof(ModelSaveContext).Assembly;
     private static readonly Lazy<Members> s_members = new(Resolve);
-    private static readonly ConditionalWeakTable<ComponentCatalog, object> s_registered = new();
+    private static readonly ConditionalWeakTable<ComponentCatalog, HashSet<string>> s_registered = new();
 
     private sealed record Members(
         Type VersionInfo, ConstructorInfo VersionInfoCtor,
@@ -112,13 +112,12 @@ internal static class MlNetBridge
         var m = s_members.Value;
         lock (s_registered)
         {
-            if (s_registered.TryGetValue(catalog, out _)) return;
+            if (!s_registered.GetOrCreateValue(catalog).Add(loaderSignature)) return;
             var create = instanceType.GetMethod("Create", Any, [typeof(IHostEnvironment), typeof(object)])
                 ?? throw new MissingMethodException(instanceType.FullName, "Create(IHostEnvironment, object)");
             var attribute = m.LoadableClassAttributeCtor.Invoke([instanceType, instanceType, null, m.SignatureLoadModel, instanceType.Name, new[] { loaderSignature }]);
             var info = m.LoadableClassInfoCtor.Invoke([attribute, null, null, create, true]);
             Invoke(m.AddClass, catalog, info, new[] { loaderSignature }, false);
-            s_registered.Add(catalog, new object());
         }
     }
 

@@ -1,0 +1,109 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.DeepText;
+
+/// <summary>
+/// A view that adds one text column computed row by row from an input text column (lazily: the function runs only
+/// when the new column is read). The output schema is the input's plus the new column, last.
+/// </summary>
+internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column source, DataViewSchema schema, Func<ReadOnlySpan<char>, string> map) : IDataView
+{
+    public DataViewSchema Schema => schema;
+    public bool CanShuffle => input.CanShuffle;
+    public long? GetRowCount() => input.GetRowCount();
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        Wrap(input.GetRowCursor(InputColumns(columnsNeeded), rand), columnsNeeded);
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        input.GetRowCursorSet(InputColumns(columnsNeeded), n, rand).Select(c => Wrap(c, columnsNeeded)).ToArray();
+
+    /// <summary>The input columns a cursor needs: the requested ones, plus the source when the new column is requested.</summary>
+    private IEnumerable<DataViewSchema.Column> InputColumns(IEnumerable<DataViewSchema.Column> needed)
+    {
+        var list = needed.ToList();
+        var columns = list.Where(c => c.Index < input.Schema.Count).Select(c => input.Schema[c.Index]).ToList();
+        if (list.Any(c => c.Index == input.Schema.Count) && columns.All(c => c.Index != source.Index)) columns.Add(source);
+        return columns;
+    }
+
+    private DataViewRowCursor Wrap(DataViewRowCursor cursor, IEnumerable<DataViewSchema.Column> needed) =>
+        new Cursor(cursor, source, schema, map, needed.Any(c => c.Index == input.Schema.Count));
+
+    private sealed class Cursor(DataViewRowCursor inner, DataViewSchema.Column source, DataViewSchema schema,
+        Func<ReadOnlySpan<char>, string> map, bool outputActive) : DataViewRowCursor
+    {
+        public override DataViewSchema Schema => schema;
+        public override long Position => inner.Position;
+        public override long Batch => inner.Batch;
+        public override bool MoveNext() => inner.MoveNext();
+        public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) =>
+            column.Index < inner.Schema.Count ? inner.IsColumnActive(inner.Schema[column.Index]) : outputActive;
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+            column.Index < inner.Schema.Count ? inner.GetGetter<TValue>(inner.Schema[column.Index]) : MappedGetter<TValue>(inner, source, column, outputActive, map);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>The new column's getter over a row of the input.</summary>
+    internal static ValueGetter<TValue> MappedGetter<TValue>(DataViewRow row, DataViewSchema.Column source, DataViewSchema.Column column,
+        bool active, Func<ReadOnlySpan<char>, string> map)
+    {
+        if (!active) throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
+        if (typeof(TValue) != typeof(ReadOnlyMemory<char>))
+            throw new InvalidOperationException($"Column '{column.Name}' is text; it cannot be read as {typeof(TValue).Name}.");
+        var text = row.GetGetter<ReadOnlyMemory<char>>(source);
+        ReadOnlyMemory<char> value = default;
+        ValueGetter<ReadOnlyMemory<char>> getter = (ref ReadOnlyMemory<char> result) =>
+        {
+            text(ref value);
+            result = map(value.Span).AsMemory();
+        };
+        return (ValueGetter<TValue>)(Delegate)getter;
+    }
+}
+
+/// <summary>The single-row path (PredictionEngine) of <see cref="MappedTextDataView"/>.</summary>
+internal sealed class MappedTextRowMapper(DataViewSchema inputSchema, DataViewSchema.Column source, DataViewSchema outputSchema,
+    Func<ReadOnlySpan<char>, string> map) : IRowToRowMapper
+{
+    public DataViewSchema InputSchema => inputSchema;
+    public DataViewSchema OutputSchema => outputSchema;
+    private DataViewSchema.Column Source => source;
+    private Func<ReadOnlySpan<char>, string> Map => map;
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var list = dependingColumns.ToList();
+        var columns = list.Where(c => c.Index < inputSchema.Count).Select(c => inputSchema[c.Index]).ToList();
+        if (list.Any(c => c.Index == inputSchema.Count) && columns.All(c => c.Index != source.Index)) columns.Add(source);
+        return columns;
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) =>
+        new Row(input, this, activeColumns.Any(c => c.Index == inputSchema.Count));
+
+    private sealed class Row(DataViewRow input, MappedTextRowMapper parent, bool outputActive) : DataViewRow
+    {
+        public override DataViewSchema Schema => parent.OutputSchema;
+        public override long Position => input.Position;
+        public override long Batch => input.Batch;
+        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) =>
+            column.Index < parent.InputSchema.Count ? input.IsColumnActive(parent.InputSchema[column.Index]) : outputActive;
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+            column.Index < parent.InputSchema.Count
+                ? input.GetGetter<TValue>(parent.InputSchema[column.Index])
+                : MappedTextDataView.MappedGetter<TValue>(input, parent.Source, column, outputActive, parent.Map);
+    }
+}
