@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using MLNet.DeepText.Models;
 
 namespace MLNet.DeepText;
 
@@ -126,6 +127,48 @@ public static class DeepTextCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new StaircaseTrainer(MlNetBridge.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
+    /// A long-document classifier over a text column: documents of thousands to tens of thousands of tokens in time and
+    /// memory linear in their length. Chunks of the document are encoded by a small shared encoder (attention only
+    /// inside the chunk), then one attention layer over the chunk vectors makes the document vector. Training reads a
+    /// random ordered sample of chunks per document and epoch. See <see cref="LongDocumentOptions"/>.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">The key-typed label column.</param>
+    /// <param name="textColumnName">The text column.</param>
+    /// <param name="mode">Hierarchical (whole document) or the fast head+tail baseline.</param>
+    /// <param name="maxTokens">How many tokens of a document are read (head and tail of longer ones).</param>
+    /// <param name="chunkTokens">Tokens per chunk.</param>
+    /// <param name="maxEpochs">Upper bound on training epochs (early stopping usually ends sooner).</param>
+    /// <param name="seed">Seed for initialisation, chunk sampling and shuffling; null takes one from the MLContext.</param>
+    public static LongDocumentTrainer LongDocument(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string textColumnName = "Text",
+        LongDocumentMode mode = LongDocumentMode.Hierarchical,
+        int maxTokens = 51_200,
+        int chunkTokens = 256,
+        int maxEpochs = 30,
+        int? seed = null) =>
+        catalog.LongDocument(new LongDocumentOptions
+        {
+            LabelColumnName = labelColumnName,
+            TextColumnName = textColumnName,
+            Mode = mode,
+            MaxTokens = maxTokens,
+            ChunkTokens = chunkTokens,
+            MaxEpochs = maxEpochs,
+            Seed = seed,
+        });
+
+    /// <summary>A long-document classifier configured by <paramref name="options"/>.</summary>
+    public static LongDocumentTrainer LongDocument(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, LongDocumentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new LongDocumentTrainer(MlNetBridge.GetEnvironment(catalog), options);
     }
 
     /// <summary>

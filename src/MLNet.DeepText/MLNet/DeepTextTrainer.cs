@@ -34,6 +34,9 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
     /// <summary>The family's architecture for a learned vocabulary and class count (and the pretrained vectors, if any).</summary>
     private protected abstract ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained);
 
+    /// <summary>The most tokens of a text the model reads (the text encoder truncates to it). Default: MaxTokens.</summary>
+    private protected virtual int DocumentTokens => Options.MaxTokens;
+
     /// <summary>Word vectors to initialise the embedding table with; null (the default) for none.</summary>
     private protected virtual PretrainedVectors? ReadPretrainedVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => null;
 
@@ -84,7 +87,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         var (gpuDeviceId, fallbackToCpu) = MlNetBridge.GetDeviceSettings(_env);
         var device = DeviceSelector.Select(o.Device, gpuDeviceId, fallbackToCpu, m => Info(channel, m));
 
-        var encoder = new TextEncoder(o.TokenizerName, o.MaxTokens, o.Truncation);
+        var encoder = new TextEncoder(o.TokenizerName, DocumentTokens, o.Truncation);
         var (trainTokens, trainLabels) = Read(input, encoder, channel, "training");
         if (trainTokens.Count == 0)
             throw new InvalidOperationException(
@@ -236,6 +239,17 @@ public sealed class StaircaseTrainer : DeepTextTrainer<StaircaseOptions>
 public sealed class TransformerEncoderTrainer : DeepTextTrainer<TransformerEncoderOptions>
 {
     internal TransformerEncoderTrainer(IHostEnvironment env, TransformerEncoderOptions options) : base(env, options) { }
+
+    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
+        Options.ToSpec(vocabularySize, numberOfClasses);
+}
+
+/// <summary>Trains a <see cref="LongDocumentClassifier"/> (hierarchical chunked encoder, or the head+tail baseline).</summary>
+public sealed class LongDocumentTrainer : DeepTextTrainer<LongDocumentOptions>
+{
+    internal LongDocumentTrainer(IHostEnvironment env, LongDocumentOptions options) : base(env, options) { }
+
+    private protected override int DocumentTokens => Options.Mode == LongDocumentMode.HeadTail ? Options.HeadTailTokens : Options.MaxTokens;
 
     private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
         Options.ToSpec(vocabularySize, numberOfClasses);

@@ -91,7 +91,7 @@ public sealed class CompactTransformerClassifier : TextClassifier
     private readonly ModuleList<CompactBlock> blocks;
     private readonly LayerNorm finalNorm;
     private readonly Pooling pooling;
-    private readonly Linear head;
+    private readonly Linear? head;
 
     public CompactTransformerClassifier(CompactTransformerSpec spec) : base(nameof(CompactTransformerClassifier))
     {
@@ -113,7 +113,7 @@ public sealed class CompactTransformerClassifier : TextClassifier
             .ToArray());
         finalNorm = LayerNorm(spec.Width);
         pooling = new Pooling(spec.Readout == CompactReadout.ClassToken ? PoolingKind.FirstToken : PoolingKind.Sequence, spec.Width);
-        head = Linear(spec.Width, spec.NumberOfClasses);
+        if (spec.NumberOfClasses > 0) head = Linear(spec.Width, spec.NumberOfClasses);   // 0 classes: an encoder inside another model
         RegisterComponents();
         Initialize();
         if (spec.FreezeEmbeddings) embedding.weight!.requires_grad = false;
@@ -157,7 +157,9 @@ public sealed class CompactTransformerClassifier : TextClassifier
         return pooling.forward(finalNorm.forward(x), mask);
     }
 
-    public override Tensor forward(Tensor ids, Tensor paddingMask) => head.forward(Embed(ids, paddingMask));
+    public override Tensor forward(Tensor ids, Tensor paddingMask) =>
+        (head ?? throw new InvalidOperationException("This compact transformer was built without a classification head (0 classes); use Embed."))
+            .forward(Embed(ids, paddingMask));
 
     /// <summary>The tokenizer on word vectors [B, n, e] and the padding mask carried through it: an output is real when any input it sees is.</summary>
     private (Tensor Tokens, Tensor Mask) Tokenize(Tensor words, Tensor paddingMask)
@@ -197,13 +199,15 @@ public sealed class CompactTransformerClassifier : TextClassifier
     }
 
     /// <summary>The fixed encoding of Vaswani et al.: PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(…), [1, length, d].</summary>
-    internal static Tensor Sinusoid(long length, int width, Device device)
+    internal static Tensor Sinusoid(long length, int width, Device device) =>
+        Sinusoid(arange(length, dtype: ScalarType.Float32, device: device), width).unsqueeze(0);
+
+    /// <summary>The sinusoidal encoding of each of the given positions (any shape): the positions' shape + [d].</summary>
+    internal static Tensor Sinusoid(Tensor positions, int width)
     {
-        var position = arange(length, dtype: ScalarType.Float32, device: device).unsqueeze(1);
-        var frequency = exp(arange(0, width, 2, dtype: ScalarType.Float32, device: device).mul(-Math.Log(10000.0) / width));
-        var angles = position.mul(frequency);                              // [length, ceil(d/2)]
-        var pe = stack([angles.sin(), angles.cos()], 2).reshape(length, -1).narrow(1, 0, width);
-        return pe.unsqueeze(0);
+        var frequency = exp(arange(0, width, 2, dtype: ScalarType.Float32, device: positions.device).mul(-Math.Log(10000.0) / width));
+        var angles = positions.to_type(ScalarType.Float32).unsqueeze(-1).mul(frequency);                   // [..., ceil(d/2)]
+        return stack([angles.sin(), angles.cos()], -1).flatten(-2).narrow(-1, 0, width);
     }
 
     /// <summary>

@@ -33,6 +33,7 @@ public abstract class TextClassifier : Module<Tensor, Tensor, Tensor>
 [JsonDerivedType(typeof(TransformerEncoderSpec), "TransformerEncoder")]
 [JsonDerivedType(typeof(CompactTransformerSpec), "CompactTransformer")]
 [JsonDerivedType(typeof(StaircaseSpec), "Staircase")]
+[JsonDerivedType(typeof(LongDocumentSpec), "LongDocument")]
 public abstract record ClassifierSpec(int VocabularySize, int NumberOfClasses)
 {
     /// <summary>Builds a freshly initialised module (uses torch's global random generator).</summary>

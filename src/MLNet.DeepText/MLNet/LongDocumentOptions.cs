@@ -1,0 +1,90 @@
+using MLNet.DeepText.Models;
+
+namespace MLNet.DeepText;
+
+/// <summary>
+/// Options of the long-document classifier: documents of thousands to tens of thousands of tokens, in time and memory
+/// linear in their length. The document is cut into chunks; a small shared encoder (convolutional tokenizer, full
+/// attention inside the chunk, sequence pooling) makes one vector per chunk; a global attention layer over the chunk
+/// vectors makes the document vector. Training reads a random, ordered sample of each document's chunks per epoch.
+/// <see cref="DeepTextOptions.MaxTokens"/> is how much of a document is read (default 51,200 tokens = 200 chunks of 256;
+/// longer documents keep their head and tail, see <see cref="DeepTextOptions.Truncation"/>). Training defaults follow
+/// the compact transformer's recipe: learning rate 5e-4, weight decay 0.05, batch 16 documents, up to 30 epochs with
+/// early-stopping patience 5.
+/// </summary>
+public sealed class LongDocumentOptions : DeepTextOptions
+{
+    public LongDocumentOptions()
+    {
+        MaxTokens = 51_200;
+        LearningRate = 5e-4;
+        WeightDecay = 0.05;
+        BatchSize = 16;
+        MaxEpochs = 30;
+        EarlyStoppingPatience = 5;
+        PredictionBatchSize = 16;
+    }
+
+    /// <summary>Hierarchical (whole document, chunked) or the fast head+tail baseline (one encoder pass over <see cref="HeadTailTokens"/>). Default hierarchical.</summary>
+    public LongDocumentMode Mode { get; set; } = LongDocumentMode.Hierarchical;
+    /// <summary>Tokens per chunk, 16 to 2,048. Default 256.</summary>
+    public int ChunkTokens { get; set; } = 256;
+    /// <summary>Tokens shared by consecutive chunks, 0 to half of <see cref="ChunkTokens"/>. Default 0.</summary>
+    public int ChunkOverlap { get; set; }
+    /// <summary>
+    /// Chunks of each document read per training epoch, 1 to 1,024: a fresh random sample, kept in document order, so
+    /// the training cost per document is bounded and long documents show different parts each epoch. Inference reads
+    /// every chunk. Default 16 (4,096 tokens).
+    /// </summary>
+    public int TrainChunksPerDocument { get; set; } = 16;
+    /// <summary>Tokens read in head+tail mode (the first and last, by <see cref="DeepTextOptions.Truncation"/>), 16 to 4,096. Default 512.</summary>
+    public int HeadTailTokens { get; set; } = 512;
+    /// <summary>Size of the word vectors, 8 to 2,048. Default 128.</summary>
+    public int EmbeddingSize { get; set; } = 128;
+    /// <summary>Width of the token and chunk states, 8 to 2,048, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
+    public int Width { get; set; } = 128;
+    /// <summary>Attention heads, 1 to 64. Default 4.</summary>
+    public int NumberOfHeads { get; set; } = 4;
+    /// <summary>Hidden width of each block's MLP as a multiple of the width, 0.25 to 8. Default 2.</summary>
+    public double MlpRatio { get; set; } = 2;
+    /// <summary>Attention blocks inside each chunk, 1 to 12. Default 2.</summary>
+    public int LocalLayers { get; set; } = 2;
+    /// <summary>Attention blocks over the chunk vectors, 0 to 4 (0: the chunk vectors are only pooled). Default 1.</summary>
+    public int GlobalLayers { get; set; } = 1;
+    /// <summary>A convolutional tokenizer (kernel 3, then max-pooling that halves the positions) instead of a per-token projection. Default true.</summary>
+    public bool ConvolutionalTokenizer { get; set; } = true;
+    /// <summary>Dropout on word vectors, inside the MLPs and before the head, in [0, 1). Default 0.1.</summary>
+    public double Dropout { get; set; } = 0.1;
+    /// <summary>Dropout on the attention weights, in [0, 1). Default 0.1.</summary>
+    public double AttentionDropout { get; set; } = 0.1;
+    /// <summary>Stochastic depth of the last local block, in [0, 1). Default 0.1.</summary>
+    public double StochasticDepth { get; set; } = 0.1;
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (!Enum.IsDefined(Mode)) Fail(nameof(Mode), Mode, $"one of {string.Join(", ", Enum.GetNames<LongDocumentMode>())}");
+        Range(nameof(ChunkTokens), ChunkTokens, 16, 2048);
+        Range(nameof(ChunkOverlap), ChunkOverlap, 0, ChunkTokens / 2);
+        Range(nameof(TrainChunksPerDocument), TrainChunksPerDocument, 1, 1024);
+        Range(nameof(HeadTailTokens), HeadTailTokens, 16, 4096);
+        Range(nameof(EmbeddingSize), EmbeddingSize, 8, 2048);
+        Range(nameof(Width), Width, 8, 2048);
+        Range(nameof(NumberOfHeads), NumberOfHeads, 1, 64);
+        if (Width % NumberOfHeads != 0) Fail(nameof(Width), Width, $"a multiple of NumberOfHeads ({NumberOfHeads})");
+        Range(nameof(MlpRatio), MlpRatio, 0.25, 8);
+        Range(nameof(LocalLayers), LocalLayers, 1, 12);
+        Range(nameof(GlobalLayers), GlobalLayers, 0, 4);
+        Probability(nameof(Dropout), Dropout);
+        Probability(nameof(AttentionDropout), AttentionDropout);
+        Probability(nameof(StochasticDepth), StochasticDepth);
+    }
+
+    internal LongDocumentSpec ToSpec(int vocabularySize, int classes)
+    {
+        int stride = ChunkTokens - ChunkOverlap;
+        int maxChunks = Math.Max(1, (Math.Max(MaxTokens, ChunkTokens) - ChunkOverlap + stride - 1) / stride);
+        return new(vocabularySize, classes, Mode, ChunkTokens, ChunkOverlap, maxChunks, TrainChunksPerDocument, HeadTailTokens,
+            EmbeddingSize, Width, NumberOfHeads, MlpRatio, LocalLayers, GlobalLayers, ConvolutionalTokenizer, Dropout, AttentionDropout, StochasticDepth);
+    }
+}
