@@ -9,7 +9,7 @@ using MLNet.DeepText.Models;
 using TorchSharp;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,transformer,sdca] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,transformer,sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
 //   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 30–50 and 100–150 statements).
@@ -21,6 +21,9 @@ using TorchSharp;
 //         (L·N layers) and the Ladder (L layers run N times), each in its own process, and prints markdown rows.
 //   throughput [--models staircase,transformer-compute] [--layers 2] [--steps 2] [--chunk 32] [--width 128] [--lengths 256,1024] [--tokens 4096]
 //         Tokens per second of training (forward + backward) and inference (forward) on random token batches of each length.
+//   scaling [--lengths 1024,4096,16384,65536] [--models longdoc,transformer] [--limit-gib 12]
+//         Time and peak memory to score one document of each length (random tokens), each in its own process. The plain
+//         Transformer reads the full length; a length whose attention matrices alone would exceed --limit-gib is skipped.
 //   score --model <model.zip> --data <file.tsv> --out <scores.tsv>
 //         Loads a saved pipeline in this fresh process and writes each row's Score vector (round-trip float text).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -35,6 +38,8 @@ switch (args.FirstOrDefault())
     case "tasks": return Tasks();
     case "vartrack": return VarTrackBenchmark(argsMap);
     case "throughput": return Throughput(argsMap);
+    case "scaling": return Scaling(argsMap);
+    case "scaling-one": return ScalingOne(argsMap);
     default:
         Console.Error.WriteLine("usage: run --data DIR [--models compact,staircase,transformer,sdca] [--train-size N] [--max-epochs N] [--seed N] | latency --data DIR [--model compact] [--rows N] | score --model ZIP --data TSV --out FILE");
         return 2;
@@ -96,8 +101,8 @@ static int RunOne(Dictionary<string, string> a)
         int features = ((VectorDataViewType)scored.Schema["Features"].Type).Size;
         parameters = (long)(features + 1) * metrics.PerClassLogLoss.Count;
     }
-    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {a.GetValueOrDefault("name", ModelName(model))} | " +
-        $"{metrics.MicroAccuracy:F4} | {MacroF1(metrics.ConfusionMatrix):F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | " +
+    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {a.GetValueOrDefault("name", ModelName(model) + (a.TryGetValue("shorten", out var rules) ? $" + ShortenText({rules})" : ""))} | " +
+        $"{metrics.MicroAccuracy:F4} | {metrics.MacroF1():F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | " +
         $"{(summary is null ? "" : summary.EpochsRun.ToString())} | {(progress.Last is { } last ? last.TokensPerSecond.ToString("F0") : "")} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
     (fitted as IDisposable)?.Dispose();
@@ -216,6 +221,64 @@ static int Throughput(Dictionary<string, string> a)
     return 0;
 }
 
+static int Scaling(Dictionary<string, string> a)
+{
+    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.OSDescription}; " +
+        "one document of random tokens, eval mode, no gradients; each row in a fresh process (peak working set includes the .NET runtime and libtorch, about 250 MiB).");
+    Console.WriteLine();
+    Console.WriteLine("| model | tokens | score time s | peak working set MiB |");
+    Console.WriteLine("|---|---:|---:|---:|");
+    double limit = double.Parse(a.GetValueOrDefault("limit-gib", "12"), CultureInfo.InvariantCulture);
+    foreach (var model in a.GetValueOrDefault("models", "longdoc,transformer").Split(','))
+    {
+        foreach (var length in a.GetValueOrDefault("lengths", "1024,4096,16384,65536").Split(',').Select(int.Parse))
+        {
+            // The plain Transformer materialises [heads, T, T] float scores (and as much again for the softmax) per layer.
+            double attentionGib = 2.0 * 4 * length * (double)length * 4 / (1L << 30);
+            if (model == "transformer" && attentionGib > limit)
+            {
+                Console.WriteLine($"| {model} | {length:N0} | not run: its attention scores alone need {attentionGib:F0} GiB (> {limit} GiB) | |");
+                continue;
+            }
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
+            foreach (var arg in new[] { typeof(Row).Assembly.Location, "scaling-one", "--model", model, "--length", length.ToString() }) psi.ArgumentList.Add(arg);
+            using var child = Process.Start(psi)!;
+            Console.Write(child.StandardOutput.ReadToEnd());
+            child.WaitForExit();
+            if (child.ExitCode != 0) Console.WriteLine($"| {model} | {length:N0} | failed (exit code {child.ExitCode}) | |");
+        }
+    }
+    return 0;
+}
+
+static int ScalingOne(Dictionary<string, string> a)
+{
+    int length = int.Parse(a["length"]);
+    var model = a["model"];
+    var device = torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+    ClassifierSpec spec = model switch
+    {
+        "longdoc" => new LongDocumentSpec(30_000, 4, MaxChunks: Math.Max(1, length / 256)),
+        "transformer" => new TransformerEncoderSpec(30_000, 4, length),
+        _ => throw new ArgumentException($"Unknown model '{model}'; use longdoc or transformer."),
+    };
+    torch.manual_seed(1);
+    using var net = spec.Build();
+    net.to(device.type);
+    net.eval();
+    using (torch.no_grad())
+    using (torch.NewDisposeScope())
+        net.forward(torch.randint(1, 30_000, [1, 256], device: device), torch.ones([1, 256], torch.@bool, device: device));   // warm-up
+    using var ids = torch.randint(1, 30_000, [1, length], device: device);
+    using var mask = torch.ones([1, length], torch.@bool, device: device);
+    var clock = Stopwatch.StartNew();
+    using (torch.no_grad())
+    using (torch.NewDisposeScope())
+        net.forward(ids, mask).cpu();
+    Console.WriteLine($"| {model} | {length:N0} | {clock.Elapsed.TotalSeconds:F2} | {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} |");
+    return 0;
+}
+
 static int Latency(Dictionary<string, string> a)
 {
     var ml = new MLContext(int.Parse(a.GetValueOrDefault("seed", "1")));
@@ -260,6 +323,21 @@ static (IDataView Train, IDataView Test, ITransformer ToKey, int TrainRows) Load
 static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<string, string> a, StderrProgress? progress = null)
 {
     progress ??= new StderrProgress();
+    var trainer = TrainerOnly(ml, model, a, progress);
+    if (!a.TryGetValue("shorten", out var rules)) return trainer;
+    // --shorten stopwords,punctuation,rare:N,recurring: ShortenText in front of the model, replacing the Text column.
+    var set = rules.Split(',');
+    return ml.Transforms.Text.ShortenText("Text", "Text", new ShortenTextOptions
+    {
+        RemoveStopWords = set.Contains("stopwords"),
+        RemovePunctuation = set.Contains("punctuation"),
+        MinWordDocuments = set.Where(r => r.StartsWith("rare:")).Select(r => int.Parse(r[5..])).FirstOrDefault(),
+        RemoveRecurringWords = set.Contains("recurring"),
+    }).Append(trainer);
+}
+
+static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictionary<string, string> a, StderrProgress progress)
+{
     return model switch
     {
         "compact" => ml.MulticlassClassification.Trainers.CompactTransformer(WithOptionOverrides(new CompactTransformerOptions
@@ -269,12 +347,14 @@ static IEstimator<ITransformer> Trainer(MLContext ml, string model, Dictionary<s
             EmbeddingFile = a.GetValueOrDefault("embeddings"),
             Progress = progress,
         }, a)),
+        "longdoc" => ml.MulticlassClassification.Trainers.LongDocument(WithOptionOverrides(new LongDocumentOptions { Progress = progress }, a)),
+        "longdoc-headtail" => ml.MulticlassClassification.Trainers.LongDocument(WithOptionOverrides(new LongDocumentOptions { Mode = LongDocumentMode.HeadTail, Progress = progress }, a)),
         "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Progress = progress }, a)),
         "ladder" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Variant = StaircaseVariant.Ladder, Progress = progress }, a)),
         "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithOptionOverrides(new TransformerEncoderOptions { Progress = progress }, a)),
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, transformer or sdca."),
+        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, longdoc, longdoc-headtail, transformer or sdca."),
     };
 }
 
@@ -302,6 +382,8 @@ static string ModelName(string model) => model switch
     "compact" => "CompactTransformer",
     "staircase" => "Staircase",
     "ladder" => "Staircase (Ladder)",
+    "longdoc" => "LongDocument",
+    "longdoc-headtail" => "LongDocument (head+tail)",
     "transformer" => "TransformerEncoder",
     "sdca" => "FeaturizeText+SdcaMaximumEntropy",
     _ => model,
@@ -317,20 +399,6 @@ static int Score(Dictionary<string, string> a)
         writer.WriteLine(string.Join('\t', score.Select(s => s.ToString("R", CultureInfo.InvariantCulture))));
     (model as IDisposable)?.Dispose();
     return 0;
-}
-
-/// <summary>Unweighted mean over classes present in the test labels of per-class F1 (a class never predicted has F1 = 0).</summary>
-static double MacroF1(ConfusionMatrix m)
-{
-    int k = m.NumberOfClasses;
-    var f1 = new List<double>();
-    for (int c = 0; c < k; c++)
-    {
-        double tp = m.Counts[c][c], support = m.Counts[c].Sum(), predicted = Enumerable.Range(0, k).Sum(r => m.Counts[r][c]);
-        if (support == 0) continue;
-        f1.Add(tp == 0 ? 0 : 2 * tp / (support + predicted));
-    }
-    return f1.Average();
 }
 
 static Dictionary<string, string> ParseArgs(string[] args)

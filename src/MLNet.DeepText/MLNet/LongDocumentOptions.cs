@@ -53,6 +53,11 @@ public sealed class LongDocumentOptions : DeepTextOptions
     public int GlobalLayers { get; set; } = 1;
     /// <summary>A convolutional tokenizer (kernel 3, then max-pooling that halves the positions) instead of a per-token projection. Default true.</summary>
     public bool ConvolutionalTokenizer { get; set; } = true;
+    /// <summary>
+    /// Size of the word vectors of a bag-of-words side path (the mean over every token read, concatenated to the
+    /// attention path's document vector before the classifier), 0 to 1,024; 0 turns it off. Default 0.
+    /// </summary>
+    public int BagOfWordsSize { get; set; }
     /// <summary>Dropout on word vectors, inside the MLPs and before the head, in [0, 1). Default 0.1.</summary>
     public double Dropout { get; set; } = 0.1;
     /// <summary>Dropout on the attention weights, in [0, 1). Default 0.1.</summary>
@@ -75,6 +80,7 @@ public sealed class LongDocumentOptions : DeepTextOptions
         Range(nameof(MlpRatio), MlpRatio, 0.25, 8);
         Range(nameof(LocalLayers), LocalLayers, 1, 12);
         Range(nameof(GlobalLayers), GlobalLayers, 0, 4);
+        Range(nameof(BagOfWordsSize), BagOfWordsSize, 0, 1024);
         Probability(nameof(Dropout), Dropout);
         Probability(nameof(AttentionDropout), AttentionDropout);
         Probability(nameof(StochasticDepth), StochasticDepth);
@@ -85,6 +91,7 @@ public sealed class LongDocumentOptions : DeepTextOptions
         int stride = ChunkTokens - ChunkOverlap;
         int maxChunks = Math.Max(1, (Math.Max(MaxTokens, ChunkTokens) - ChunkOverlap + stride - 1) / stride);
         return new(vocabularySize, classes, Mode, ChunkTokens, ChunkOverlap, maxChunks, TrainChunksPerDocument, HeadTailTokens,
-            EmbeddingSize, Width, NumberOfHeads, MlpRatio, LocalLayers, GlobalLayers, ConvolutionalTokenizer, Dropout, AttentionDropout, StochasticDepth);
+            EmbeddingSize, Width, NumberOfHeads, MlpRatio, LocalLayers, GlobalLayers, ConvolutionalTokenizer, Dropout, AttentionDropout, StochasticDepth,
+            BagOfWordsSize: BagOfWordsSize);
     }
 }

@@ -34,7 +34,8 @@ public sealed record LongDocumentSpec(
     double Dropout = 0.1,
     double AttentionDropout = 0.1,
     double StochasticDepth = 0.1,
-    bool FreezeEmbeddings = false) : ClassifierSpec(VocabularySize, NumberOfClasses)
+    bool FreezeEmbeddings = false,
+    int BagOfWordsSize = 0) : ClassifierSpec(VocabularySize, NumberOfClasses)
 {
     public override TextClassifier Build() => new LongDocumentClassifier(this);
 
@@ -71,6 +72,9 @@ public sealed record LongDocumentSpec(
 /// </list>
 /// In head+tail mode the document is the first and last tokens (the encoder's head+tail truncation to
 /// <c>HeadTailTokens</c>) and the local encoder's vector goes straight to the head.
+/// With <c>BagOfWordsSize</c> &gt; 0 a side path (fastText-style: the mean of a separate table of word vectors over every
+/// token read, sampled chunks or not) is concatenated to the document vector before the head: a bag-of-words model and
+/// the attention model fused, trained together.
 /// </summary>
 public sealed class LongDocumentClassifier : TextClassifier
 {
@@ -82,6 +86,7 @@ public sealed class LongDocumentClassifier : TextClassifier
     private readonly ModuleList<CompactBlock> global;
     private readonly LayerNorm globalNorm;
     private readonly Pooling globalPooling;
+    private readonly Embedding? bag;
     private readonly FastDropout headDropout;
     private readonly Linear head;
 
@@ -94,8 +99,9 @@ public sealed class LongDocumentClassifier : TextClassifier
             .Select(_ => new CompactBlock(spec.Width, spec.Heads, mlpSize, spec.Dropout, spec.AttentionDropout, dropPath: 0)).ToArray());
         globalNorm = LayerNorm(spec.Width);
         globalPooling = new Pooling(PoolingKind.Sequence, spec.Width);
+        if (spec.BagOfWordsSize > 0) bag = Embedding(spec.VocabularySize, spec.BagOfWordsSize, padding_idx: 0);
         headDropout = new FastDropout(spec.Dropout);
-        head = Linear(spec.Width, spec.NumberOfClasses);
+        head = Linear(spec.Width + spec.BagOfWordsSize, spec.NumberOfClasses);
         RegisterComponents();
     }
 
@@ -112,7 +118,17 @@ public sealed class LongDocumentClassifier : TextClassifier
 
     public override Tensor forward(Tensor ids, Tensor paddingMask) => head.forward(headDropout.forward(Embed(ids, paddingMask)));
 
+    /// <summary>The document vector: the attention path's, followed by the bag-of-words path's when there is one.</summary>
     public override Tensor Embed(Tensor ids, Tensor paddingMask)
+    {
+        var document = Encode(ids, paddingMask);
+        if (bag is null) return document;
+        var weights = paddingMask.unsqueeze(-1).to_type(document.dtype);
+        var mean = bag.forward(ids).mul(weights).sum(1).div(weights.sum(1).clamp_min(1.0));
+        return cat([document, mean], -1);
+    }
+
+    private Tensor Encode(Tensor ids, Tensor paddingMask)
     {
         long positions = _spec.LocalSpec.TokensAfterTokenizer((int)Math.Min(ids.shape[1], _spec.LocalSpec.MaxTokens));
         if (_spec.Mode == LongDocumentMode.HeadTail)

@@ -1,0 +1,80 @@
+using Microsoft.ML;
+
+namespace MLNet.DeepText;
+
+/// <summary>What a candidate's factory gets: the context, the text column, the key-typed label column and a token to honour.</summary>
+public sealed record CandidateContext(MLContext MLContext, string TextColumnName, string LabelColumnName, CancellationToken CancellationToken);
+
+/// <summary>
+/// One model to compare: a name and a factory that builds a fresh, unfitted estimator from the text column to the
+/// standard <c>Score</c> and <c>PredictedLabel</c> columns (called once per fold and once for the final refit).
+/// The predefined candidates cover DeepText's families and ML.NET's classic text pipelines; <see cref="Custom"/> takes
+/// any estimator of yours (it must read the key-typed label column it is given).
+/// </summary>
+public sealed class ModelCandidate
+{
+    /// <summary>The name shown on the leaderboard.</summary>
+    public string Name { get; }
+    private readonly Func<CandidateContext, IEstimator<ITransformer>> _factory;
+
+    private ModelCandidate(string name, Func<CandidateContext, IEstimator<ITransformer>> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        Name = name;
+        _factory = factory;
+    }
+
+    internal IEstimator<ITransformer> Create(CandidateContext context) =>
+        _factory(context) ?? throw new InvalidOperationException($"Candidate '{Name}': the factory returned null.");
+
+    /// <summary>Any estimator: <paramref name="factory"/> builds it for the given columns (e.g. FeaturizeText + LightGbm).</summary>
+    public static ModelCandidate Custom(string name, Func<CandidateContext, IEstimator<ITransformer>> factory) => new(name, factory);
+
+    /// <summary>The plain Transformer encoder (optionally configured; the columns and the token are set by the comparison).</summary>
+    public static ModelCandidate TransformerEncoder(Action<TransformerEncoderOptions>? configure = null) =>
+        DeepText("TransformerEncoder", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.TransformerEncoder(o));
+
+    /// <summary>The compact transformer (CCT-2 by default).</summary>
+    public static ModelCandidate CompactTransformer(Action<CompactTransformerOptions>? configure = null) =>
+        DeepText("CompactTransformer", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.CompactTransformer(o));
+
+    /// <summary>The staircase attention classifier.</summary>
+    public static ModelCandidate Staircase(Action<StaircaseOptions>? configure = null) =>
+        DeepText("Staircase", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.Staircase(o));
+
+    /// <summary>The long-document classifier.</summary>
+    public static ModelCandidate LongDocument(Action<LongDocumentOptions>? configure = null) =>
+        DeepText("LongDocument", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.LongDocument(o));
+
+    /// <summary>ML.NET's classic text pipeline: <c>FeaturizeText</c> (word 1–2-grams and character 3-grams) + <c>SdcaMaximumEntropy</c>.</summary>
+    public static ModelCandidate SdcaMaximumEntropy() => new("FeaturizeText+SdcaMaximumEntropy", c =>
+        c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
+            .Append(c.MLContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(c.LabelColumnName, "__Features")));
+
+    /// <summary>ML.NET's classic text pipeline with L-BFGS multinomial logistic regression.</summary>
+    public static ModelCandidate LbfgsMaximumEntropy() => new("FeaturizeText+LbfgsMaximumEntropy", c =>
+        c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
+            .Append(c.MLContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(c.LabelColumnName, "__Features")));
+
+    /// <summary>
+    /// The default field: ML.NET's two classic text pipelines, the plain Transformer, the compact transformer and the
+    /// staircase. The long-document model is not in it (it is meant for texts of thousands of tokens); add
+    /// <see cref="LongDocument"/> for those.
+    /// </summary>
+    public static IReadOnlyList<ModelCandidate> Defaults() =>
+        [SdcaMaximumEntropy(), LbfgsMaximumEntropy(), TransformerEncoder(), CompactTransformer(), Staircase()];
+
+    private static ModelCandidate DeepText<TOptions>(string name, Action<TOptions>? configure, Func<CandidateContext, TOptions, IEstimator<ITransformer>> create)
+        where TOptions : DeepTextOptions, new() => new(name, c =>
+        {
+            var options = new TOptions();
+            configure?.Invoke(options);
+            options.TextColumnName = c.TextColumnName;
+            options.LabelColumnName = c.LabelColumnName;
+            options.CancellationToken = c.CancellationToken;
+            return create(c, options);
+        });
+
+    public override string ToString() => Name;
+}

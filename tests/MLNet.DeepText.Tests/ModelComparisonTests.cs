@@ -1,0 +1,150 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.DeepText.Tests;
+
+public class ModelComparisonTests
+{
+    private sealed class LabeledPrediction
+    {
+        public string PredictedLabel { get; set; } = "";
+    }
+
+    /// <summary>Wraps an estimator and records the texts of every training set it is fitted on.</summary>
+    private sealed class Recording(IEstimator<ITransformer> inner, List<string[]> fits) : IEstimator<ITransformer>
+    {
+        public ITransformer Fit(IDataView input)
+        {
+            fits.Add(input.GetColumn<string>("Text").ToArray());
+            return inner.Fit(input);
+        }
+
+        public SchemaShape GetOutputSchema(SchemaShape inputSchema) => inner.GetOutputSchema(inputSchema);
+    }
+
+    private static ModelCandidate TinyTransformer(int maxEpochs = 8, int patience = 3) => ModelCandidate.TransformerEncoder(o =>
+    {
+        var tiny = Synthetic.TinyOptions();
+        (o.EmbeddingSize, o.NumberOfLayers, o.NumberOfHeads, o.FeedForwardSize, o.MaxTokens) = (tiny.EmbeddingSize, tiny.NumberOfLayers, tiny.NumberOfHeads, tiny.FeedForwardSize, tiny.MaxTokens);
+        (o.BatchSize, o.LearningRate, o.MinTokenCount, o.Seed) = (tiny.BatchSize, tiny.LearningRate, tiny.MinTokenCount, tiny.Seed);
+        (o.MaxEpochs, o.EarlyStoppingPatience) = (maxEpochs, patience);
+    });
+
+    private static IDataView Tickets(MLContext ml, int count = 300) => ml.Data.LoadFromEnumerable(Synthetic.Tickets(count, seed: 11));
+
+    [Fact]
+    public void Every_candidate_trains_on_the_same_folds_and_user_candidates_work()
+    {
+        var ml = new MLContext(1);
+        var first = new List<string[]>();
+        var second = new List<string[]>();
+        ModelCandidate Recorded(string name, List<string[]> fits) => ModelCandidate.Custom(name, c => new Recording(
+            c.MLContext.Transforms.Text.FeaturizeText("F", c.TextColumnName).Append(c.MLContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(c.LabelColumnName, "F")), fits));
+
+        var result = ml.MulticlassClassification.CompareModels(Tickets(ml), "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions { Candidates = [Recorded("a", first), Recorded("b", second)], NumberOfFolds = 3, RefitBest = false });
+
+        Assert.Equal(3, result.Folds);
+        Assert.Equal(3, first.Count);
+        Assert.Equal(first, second);
+        Assert.All(first, fold => Assert.InRange(fold.Length, 150, 250));                    // about 2/3 of 300 rows each
+        Assert.All(result.Leaderboard, r => Assert.Equal(CandidateStatus.Completed, r.Status));
+        Assert.All(result.Leaderboard, r => Assert.True(r.MicroAccuracy > 0.8, $"{r.Candidate}: {r.MicroAccuracy}"));
+        Assert.All(result.Leaderboard, r => Assert.Equal(3, r.FoldMetrics.Count));
+        Assert.Null(result.BestModel);
+    }
+
+    [Fact]
+    public void Leaderboard_equals_MLNet_Evaluate_on_the_same_split_and_the_best_model_saves_and_loads()
+    {
+        var ml = new MLContext(1);
+        var data = Tickets(ml);
+        var result = ml.MulticlassClassification.CompareModels(data, "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions { Candidates = [TinyTransformer(), ModelCandidate.SdcaMaximumEntropy()], TestFraction = 0.25, Seed = 5 });
+
+        // The same split and the same seeded model, outside the comparison.
+        var keyed = ml.Transforms.Conversion.MapValueToKey(nameof(Ticket.Queue)).Fit(data).Transform(data);
+        var split = ml.Data.TrainTestSplit(keyed, 0.25, seed: 5);
+        var options = Synthetic.TinyOptions(o => o.LabelColumnName = nameof(Ticket.Queue));
+        using var model = ml.MulticlassClassification.Trainers.TransformerEncoder(options).Fit(split.TrainSet);
+        var expected = ml.MulticlassClassification.Evaluate(model.Transform(split.TestSet), nameof(Ticket.Queue));
+        var row = result.Leaderboard.Single(r => r.Candidate == "TransformerEncoder");
+        Assert.Equal(expected.MicroAccuracy, row.MicroAccuracy, 12);
+        Assert.Equal(expected.MacroAccuracy, row.MacroAccuracy, 12);
+        Assert.Equal(expected.LogLoss, row.LogLoss, 9);
+        Assert.Equal(expected.MacroF1(), row.MacroF1, 12);
+        Assert.Equal(model.ParameterCount, row.Parameters);
+        Assert.True(row.ModelBytes > 3 * model.ParameterCount, $"{row.ModelBytes} bytes (zipped) for {model.ParameterCount} float parameters");
+        Assert.True(row.TrainSeconds > 0 && row.PredictionsPerSecond > 0);
+
+        // Ranked best first; the table and the DataFrame have every candidate.
+        Assert.True(result.Leaderboard[0].MicroAccuracy >= result.Leaderboard[1].MicroAccuracy);
+        Assert.Equal(result.Leaderboard[0], result.Best);
+        Assert.Contains("FeaturizeText+SdcaMaximumEntropy", result.ToMarkdown());
+        Assert.Equal(2, result.ToDataFrame().Rows.Count);
+
+        // The refitted best pipeline takes raw rows and gives the label's own values; it survives save and load.
+        var path = Path.Combine(Path.GetTempPath(), $"compare-{Guid.NewGuid():N}.zip");
+        using var best = (IDisposable)result.BestModel!;
+        try
+        {
+            ml.Model.Save(result.BestModel, data.Schema, path);
+            var loaded = new MLContext().RegisterDeepText().Model.Load(path, out _);
+            var engine = ml.Model.CreatePredictionEngine<Ticket, LabeledPrediction>(loaded);
+            Assert.Equal("billing", engine.Predict(new Ticket { Text = "please refund the invoice" }).PredictedLabel);
+            (loaded as IDisposable)?.Dispose();
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Time_budget_stops_training_and_skips_the_rest()
+    {
+        var ml = new MLContext(1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = ml.MulticlassClassification.CompareModels(Tickets(ml), "Text", nameof(Ticket.Queue), new ModelComparisonOptions
+        {
+            Candidates = [TinyTransformer(maxEpochs: 10_000, patience: 10_000), ModelCandidate.SdcaMaximumEntropy()],
+            TimeBudget = TimeSpan.FromSeconds(3),
+        });
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        Assert.Equal(CandidateStatus.StoppedByTimeBudget, result.Leaderboard.Single(r => r.Candidate == "TransformerEncoder").Status);
+        Assert.Equal(CandidateStatus.SkippedByTimeBudget, result.Leaderboard.Single(r => r.Candidate != "TransformerEncoder").Status);
+        Assert.Null(result.Best);
+        Assert.Null(result.BestModel);
+    }
+
+    [Fact]
+    public void Cancellation_stops_the_comparison_and_progress_is_reported()
+    {
+        var ml = new MLContext(1);
+        using var cts = new CancellationTokenSource();
+        var reports = new List<ComparisonProgress>();
+        var progress = new SynchronousProgress(p => { reports.Add(p); if (p.Finished) cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.MulticlassClassification.CompareModels(Tickets(ml), "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions { Candidates = [ModelCandidate.SdcaMaximumEntropy(), TinyTransformer()], Progress = progress, CancellationToken = cts.Token }));
+        Assert.Equal(2, reports.Count);                                       // the first candidate's start and end, nothing after
+        Assert.True(reports[1].Finished && reports[1].MicroAccuracy > 0.5);
+    }
+
+    [Fact]
+    public void Bad_inputs_give_clear_errors()
+    {
+        var ml = new MLContext(1);
+        var data = Tickets(ml, 20);
+        var compare = ml.MulticlassClassification;
+        Assert.Contains("Candidates is empty", Assert.Throws<ArgumentException>(() =>
+            compare.CompareModels(data, "Text", nameof(Ticket.Queue), new ModelComparisonOptions { Candidates = [] })).Message);
+        Assert.Contains("'Category'", Assert.Throws<ArgumentOutOfRangeException>(() => compare.CompareModels(data, "Text", "Category")).Message);
+        Assert.Contains("NumberOfFolds", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            compare.CompareModels(data, "Text", nameof(Ticket.Queue), new ModelComparisonOptions { NumberOfFolds = 1 })).Message);
+        Assert.Contains("'Body'", Assert.Throws<ArgumentOutOfRangeException>(() => compare.CompareModels(data, "Body", nameof(Ticket.Queue))).Message);
+        Assert.Contains("two candidates named", Assert.Throws<ArgumentException>(() => compare.CompareModels(data, "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions { Candidates = [ModelCandidate.SdcaMaximumEntropy(), ModelCandidate.SdcaMaximumEntropy()] })).Message);
+    }
+
+    private sealed class SynchronousProgress(Action<ComparisonProgress> report) : IProgress<ComparisonProgress>
+    {
+        public void Report(ComparisonProgress value) => report(value);
+    }
+}
