@@ -228,7 +228,9 @@ public static class ModelComparisonCatalog
     private static List<LeaderboardRow> Rank(List<LeaderboardRow> rows, ComparisonMetric metric)
     {
         var done = rows.Where(r => r.Status == CandidateStatus.Completed);
-        var ordered = metric == ComparisonMetric.LogLoss ? done.OrderBy(r => r.LogLoss) : done.OrderByDescending(r => r.Value(metric));
+        var ordered = metric == ComparisonMetric.LogLoss
+            ? done.OrderBy(r => r.LogLoss).ThenByDescending(r => r.MicroAccuracy)
+            : done.OrderByDescending(r => r.Value(metric)).ThenBy(r => r.LogLoss);   // ties (common on easy data) go to the better-calibrated model
         return [.. ordered, .. rows.Where(r => r.Status != CandidateStatus.Completed)];
     }
 

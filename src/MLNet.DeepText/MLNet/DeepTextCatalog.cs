@@ -204,6 +204,24 @@ public static class DeepTextCatalog
     }
 
     /// <summary>
+    /// Turns a fitted DeepText classifier into a featurizer: the output column holds each text's pooled document vector
+    /// (what the classifier's last layer reads), so ML.NET's classic trainers (<c>SdcaMaximumEntropy</c>, <c>LightGbm</c>,
+    /// ...) can use it as features in the same pipeline. The transform keeps its own copy of the weights and is saved
+    /// and loaded with the pipeline.
+    /// </summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="model">A fitted classifier, e.g. <c>fittedPipeline.OfType&lt;DeepTextTransformer&gt;().Single()</c>.</param>
+    /// <param name="outputColumnName">The float vector column to add. Default "Embedding".</param>
+    /// <param name="inputColumnName">The text column to read; null reads the column the model was trained on.</param>
+    public static DeepTextEmbeddingEstimator DeepTextEmbedding(this TransformsCatalog.TextTransforms catalog, DeepTextTransformer model,
+        string outputColumnName = "Embedding", string? inputColumnName = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        DeepTextCatalog.Register(MlNetBridge.GetEnvironment(catalog));
+        return new DeepTextEmbeddingEstimator(model, outputColumnName, inputColumnName);
+    }
+
+    /// <summary>
     /// Lets <c>mlContext.Model.Load</c> read models that contain DeepText transformers. Call it once on an
     /// <see cref="MLContext"/> that has not created a DeepText trainer (for example in a process that only
     /// loads and scores a saved model). The trainer catalog methods call it for you.

@@ -51,12 +51,20 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     public string ArchitectureJson => Spec.ToJson();
     /// <summary>What training did (epochs, best epoch, validation accuracy); kept in the saved model.</summary>
     public TrainingSummary? TrainingSummary { get; }
+    /// <summary>
+    /// Null for a classifier. For an embedding transformer (made by <c>mlContext.Transforms.Text.DeepTextEmbedding</c>):
+    /// the one column it writes, the model's pooled document vector, instead of <c>PredictedLabel</c> and <c>Score</c>.
+    /// </summary>
+    public string? EmbeddingColumnName { get; }
+    /// <summary>Length of the pooled document vector (the classifier head's input).</summary>
+    public int EmbeddingSize => _embeddingSize.Value;
+    private readonly Lazy<int> _embeddingSize;
 
     bool ITransformer.IsRowToRowMapper => true;
 
     internal DeepTextTransformer(TextClassifier model, ClassifierSpec spec, TextEncoder encoder, Device device,
         LabelKeyValues? labelKeyValues, string textColumn, string predictedLabelColumn, string scoreColumn,
-        int predictionBatchSize, TrainingSummary? summary)
+        int predictionBatchSize, TrainingSummary? summary, string? embeddingColumn = null)
     {
         Model = model;
         Spec = spec;
@@ -69,20 +77,48 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         ScoreColumnName = scoreColumn;
         PredictionBatchSize = predictionBatchSize;
         TrainingSummary = summary;
+        EmbeddingColumnName = embeddingColumn;
+        _embeddingSize = new(() => Score(["".AsMemory()], embedding: true)[0].Length);
         Model.eval();
+    }
+
+    /// <summary>
+    /// An embedding transformer over a copy of this model's weights (so disposing either leaves the other working):
+    /// it reads <paramref name="inputColumnName"/> (default: this model's text column) and writes the pooled document vector.
+    /// </summary>
+    internal DeepTextTransformer AsEmbedding(string outputColumnName, string? inputColumnName)
+    {
+        var copy = Spec.Build();
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) Model.save(writer);
+            stream.Position = 0;
+            using var reader = new BinaryReader(stream);
+            copy.load(reader);
+        }
+        copy.to(Device);
+        return new DeepTextTransformer(copy, Spec, Encoder, Device, LabelKeyValues, inputColumnName ?? TextColumnName,
+            PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, outputColumnName);
     }
 
     /// <summary>Class probabilities for each text (null = empty text), in order, batched.</summary>
     public float[][] PredictProbabilities(IReadOnlyList<string?> texts) =>
         Score(texts.Select(t => (t ?? "").AsMemory()).ToArray());
 
-    internal float[][] Score(IReadOnlyList<ReadOnlyMemory<char>> texts)
+    /// <summary>Each text's output vector: class probabilities, or the pooled document vector for an embedding transformer.</summary>
+    internal float[][] Score(IReadOnlyList<ReadOnlyMemory<char>> texts) => Score(texts, EmbeddingColumnName is not null);
+
+    private float[][] Score(IReadOnlyList<ReadOnlyMemory<char>> texts, bool embedding)
     {
         var sequences = texts.Select(t => Encoder.Encode(t.Span)).ToArray();
         lock (_lock)
         {
             ThrowIfDisposed();
-            return Predictor.PredictProbabilities(Model, sequences, PredictionBatchSize, Device);
+            return embedding
+                ? Predictor.Embed(Model, sequences, PredictionBatchSize, Device)
+                : Predictor.PredictProbabilities(Model, sequences, PredictionBatchSize, Device);
         }
     }
 
@@ -93,6 +129,11 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         CheckTextColumn(inputSchema, TextColumnName);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
+        if (EmbeddingColumnName is not null)
+        {
+            builder.AddColumn(EmbeddingColumnName, new VectorDataViewType(NumberDataViewType.Single, EmbeddingSize));
+            return builder.ToSchema();
+        }
         var labelAnnotations = new DataViewSchema.Annotations.Builder();
         LabelKeyValues?.AddTo(labelAnnotations);
         builder.AddColumn(PredictedLabelColumnName, new KeyDataViewType(typeof(uint), NumberOfClasses), labelAnnotations.ToAnnotations());
@@ -125,13 +166,14 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     // ---------- save / load (through MlNetBridge) ----------
 
     private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
-        string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary);
+        string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary,
+        string? EmbeddingColumnName = null);
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         var writer = MlNetBridge.BeginSave(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
-            TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary);
+            TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName);
         writer.Write(JsonSerializer.Serialize(metadata));
         writer.Write(LabelKeyValues is not null);
         LabelKeyValues?.Write(writer);
@@ -168,7 +210,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         MlNetBridge.LoadBinaryStream(ctx, "Weights.bin", r => model.load(r));
         model.to(device);
         return new DeepTextTransformer(model, spec, encoder, device, keyValues, metadata.TextColumnName,
-            metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary);
+            metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary, metadata.EmbeddingColumnName);
     }
 
     private void ThrowIfDisposed()
