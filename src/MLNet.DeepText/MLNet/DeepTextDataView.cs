@@ -37,7 +37,7 @@ internal sealed class DeepTextDataView : IDataView
         var inputColumns = needed.Where(c => c.Index < inputCount).Select(c => _input.Schema[c.Index]).ToArray();
         bool predictionsNeeded = needed.Any(c => c.Index >= inputCount);
         var main = _input.GetRowCursor(inputColumns);
-        var textColumn = _input.Schema[_transformer.TextColumnName];
+        var textColumn = TextInput.Check(_input.Schema, _transformer.TextColumnName, _transformer.InputIsKeys);
         var lookahead = predictionsNeeded ? _input.GetRowCursor([textColumn]) : null;
         return new Cursor(this, main, lookahead, textColumn, needed.Where(c => c.Index >= inputCount).Select(c => c.Index).ToHashSet());
     }
@@ -50,7 +50,7 @@ internal sealed class DeepTextDataView : IDataView
         private readonly DeepTextDataView _parent;
         private readonly DataViewRowCursor _main;
         private readonly DataViewRowCursor? _lookahead;
-        private readonly ValueGetter<ReadOnlyMemory<char>>? _text;
+        private readonly Func<int[]>? _tokens;
         private readonly HashSet<int> _activeOutputs;
         private float[][] _scores = [];
         private int _index = -1;
@@ -60,7 +60,7 @@ internal sealed class DeepTextDataView : IDataView
             _parent = parent;
             _main = main;
             _lookahead = lookahead;
-            _text = lookahead?.GetGetter<ReadOnlyMemory<char>>(textColumn);
+            _tokens = lookahead is null ? null : TextInput.Reader(lookahead, textColumn, parent._transformer.Encoder);
             _activeOutputs = activeOutputs;
         }
 
@@ -79,13 +79,8 @@ internal sealed class DeepTextDataView : IDataView
         private void ReadAhead()
         {
             int window = _parent._transformer.PredictionBatchSize * ReadAheadBatches;
-            var texts = new List<ReadOnlyMemory<char>>(window);
-            ReadOnlyMemory<char> text = default;
-            while (texts.Count < window && _lookahead!.MoveNext())
-            {
-                _text!(ref text);
-                texts.Add(text.ToArray());   // the getter may reuse its buffer
-            }
+            var texts = new List<int[]>(window);
+            while (texts.Count < window && _lookahead!.MoveNext()) texts.Add(_tokens!());
             if (texts.Count == 0)
                 throw new InvalidOperationException("The input data returned different rows to two cursors; DeepText needs an input whose row order is stable.");
             _scores = _parent._transformer.Score(texts);
@@ -162,7 +157,7 @@ internal sealed class DeepTextRowMapper : IRowToRowMapper
         _transformer = transformer;
         InputSchema = inputSchema;
         OutputSchema = transformer.GetOutputSchema(inputSchema);
-        _textColumn = inputSchema[transformer.TextColumnName];
+        _textColumn = TextInput.Check(inputSchema, transformer.TextColumnName, transformer.InputIsKeys);
     }
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
@@ -181,7 +176,7 @@ internal sealed class DeepTextRowMapper : IRowToRowMapper
         private readonly DeepTextRowMapper _parent;
         private readonly DataViewRow _input;
         private readonly HashSet<int> _active;
-        private readonly ValueGetter<ReadOnlyMemory<char>>? _text;
+        private readonly Func<int[]>? _tokens;
         private long _cachedPosition = -1;
         private float[] _cached = [];
 
@@ -190,7 +185,7 @@ internal sealed class DeepTextRowMapper : IRowToRowMapper
             _parent = parent;
             _input = input;
             _active = active;
-            if (active.Any(i => i >= parent.InputSchema.Count)) _text = input.GetGetter<ReadOnlyMemory<char>>(parent._textColumn);
+            if (active.Any(i => i >= parent.InputSchema.Count)) _tokens = TextInput.Reader(input, parent._textColumn, parent._transformer.Encoder);
         }
 
         public override DataViewSchema Schema => _parent.OutputSchema;
@@ -213,9 +208,7 @@ internal sealed class DeepTextRowMapper : IRowToRowMapper
         {
             if (_cachedPosition != _input.Position || _input.Position < 0)
             {
-                ReadOnlyMemory<char> text = default;
-                _text!(ref text);
-                _cached = _parent._transformer.Score([text])[0];
+                _cached = _parent._transformer.Score([_tokens!()])[0];
                 _cachedPosition = _input.Position;
             }
             return _cached;

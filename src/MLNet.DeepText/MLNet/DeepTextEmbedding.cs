@@ -26,17 +26,13 @@ public sealed class DeepTextEmbeddingEstimator : IEstimator<DeepTextTransformer>
     public DeepTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        DeepTextTransformer.CheckTextColumn(input.Schema, _inputColumnName);
+        TextInput.Check(input.Schema, _inputColumnName, _model.InputIsKeys);
         return _model.AsEmbedding(_outputColumnName, _inputColumnName);
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var text = inputSchema.FirstOrDefault(c => c.Name == _inputColumnName);
-        if (text.Name is null)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"DeepTextEmbedding: the text column '{_inputColumnName}' was not found. Available columns: {string.Join(", ", inputSchema.Select(c => c.Name))}.");
-        if (text.Kind != SchemaShape.Column.VectorKind.Scalar || text.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"DeepTextEmbedding: the column '{_inputColumnName}' must be text (string).");
+        TextInput.Check(inputSchema, _inputColumnName);
         var columns = inputSchema.ToDictionary(c => c.Name);
         columns[_outputColumnName] = MlNetBridge.ShapeColumn(_outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         return new SchemaShape(columns.Values);

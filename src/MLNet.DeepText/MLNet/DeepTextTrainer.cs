@@ -46,9 +46,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         var label = FindShapeColumn(inputSchema, Options.LabelColumnName, "label");
         if (label.Kind != SchemaShape.Column.VectorKind.Scalar || !label.IsKey)
             throw LabelNotKey(Options.LabelColumnName, Describe(label));
-        var text = FindShapeColumn(inputSchema, Options.TextColumnName, "text");
-        if (text.Kind != SchemaShape.Column.VectorKind.Scalar || text.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The text column '{Options.TextColumnName}' has type {Describe(text)}, but text (string) is required.");
+        TextInput.Check(inputSchema, Options.TextColumnName);
 
         var columns = inputSchema.ToDictionary(c => c.Name);
         var keyValues = label.Annotations.Where(a => a.Name == "KeyValues").ToArray();
@@ -72,7 +70,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         using var channel = host.Start("Training");
         var o = Options;
         var (labelColumn, numberOfClasses) = CheckLabel(input.Schema, o.LabelColumnName);
-        DeepTextTransformer.CheckTextColumn(input.Schema, o.TextColumnName);
+        bool keys = TextInput.IsKeyVector(TextInput.Check(input.Schema, o.TextColumnName).Type);
         if (o.ValidationSet is not null)
         {
             var (_, validationClasses) = CheckLabel(o.ValidationSet.Schema, o.LabelColumnName);
@@ -80,7 +78,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
                 throw new ArgumentException(
                     $"The ValidationSet's label column '{o.LabelColumnName}' is a key with {validationClasses} values but the training data's has {numberOfClasses}. " +
                     "Map both with the same fitted MapValueToKey transformer so that the keys mean the same classes.", nameof(o.ValidationSet));
-            DeepTextTransformer.CheckTextColumn(o.ValidationSet.Schema, o.TextColumnName);
+            TextInput.Check(o.ValidationSet.Schema, o.TextColumnName, keys);
         }
         if (o.Tokenizer is not null) DeepTextTokenizers.Register(o.TokenizerName, o.Tokenizer);
         int seed = o.Seed ?? host.Rand.Next();
@@ -112,6 +110,8 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         }
 
         var pretrained = ReadPretrainedVectors(DeepTextTokenizers.Get(o.TokenizerName));
+        if (pretrained is not null && keys)
+            throw new ArgumentException($"Word vectors (EmbeddingFile) are matched to the tokenizer's tokens, but column '{o.TextColumnName}' holds keys of your own; use a text column or drop EmbeddingFile.");
         if (pretrained is not null)
             Info(channel, $"Word vectors: {pretrained.WordCount:N0} words of dimension {pretrained.Dimension} read from '{pretrained.Path}', {pretrained.TokenizerIds.Count:N0} of them are single tokens.");
         encoder.LearnVocabulary(trainTokens, o.MinTokenCount, o.MaxVocabularySize, pretrained?.TokenizerIds);
@@ -143,7 +143,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
             var summary = trainer.Train(model, train, validation);
             Info(channel, $"Training done: best epoch {summary.BestEpoch} of {summary.EpochsRun}, validation accuracy {summary.BestValidationAccuracy:F4}, {summary.Elapsed.TotalSeconds:F1}s.");
             return new DeepTextTransformer(model, spec, encoder, device, LabelKeyValues.FromColumn(labelColumn),
-                o.TextColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, o.PredictionBatchSize, summary);
+                o.TextColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, o.PredictionBatchSize, summary, inputIsKeys: keys);
         }
         catch
         {
@@ -163,15 +163,13 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         using (var cursor = data.GetRowCursor([labelColumn, textColumn]))
         {
             var getLabel = cursor.GetGetter<uint>(labelColumn);
-            var getText = cursor.GetGetter<ReadOnlyMemory<char>>(textColumn);
+            var readTokens = TextInput.Reader(cursor, textColumn, encoder);
             uint label = 0;
-            ReadOnlyMemory<char> text = default;
             while (cursor.MoveNext())
             {
                 getLabel(ref label);
                 if (label == 0) { skipped++; continue; }
-                getText(ref text);
-                tokens.Add(encoder.Tokenize(text.Span));
+                tokens.Add(readTokens());
                 labels.Add((int)label - 1);
             }
         }

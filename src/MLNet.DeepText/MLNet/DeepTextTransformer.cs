@@ -56,6 +56,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     /// the one column it writes, the model's pooled document vector, instead of <c>PredictedLabel</c> and <c>Score</c>.
     /// </summary>
     public string? EmbeddingColumnName { get; }
+    /// <summary>True when the model reads a vector of keys (token ids from ML.NET's own text transforms) instead of text.</summary>
+    public bool InputIsKeys { get; }
     /// <summary>Length of the pooled document vector (the classifier head's input).</summary>
     public int EmbeddingSize => _embeddingSize.Value;
     private readonly Lazy<int> _embeddingSize;
@@ -64,7 +66,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     internal DeepTextTransformer(TextClassifier model, ClassifierSpec spec, TextEncoder encoder, Device device,
         LabelKeyValues? labelKeyValues, string textColumn, string predictedLabelColumn, string scoreColumn,
-        int predictionBatchSize, TrainingSummary? summary, string? embeddingColumn = null)
+        int predictionBatchSize, TrainingSummary? summary, string? embeddingColumn = null, bool inputIsKeys = false)
     {
         Model = model;
         Spec = spec;
@@ -78,7 +80,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         PredictionBatchSize = predictionBatchSize;
         TrainingSummary = summary;
         EmbeddingColumnName = embeddingColumn;
-        _embeddingSize = new(() => Score(["".AsMemory()], embedding: true)[0].Length);
+        InputIsKeys = inputIsKeys;
+        _embeddingSize = new(() => Score([[]], embedding: true)[0].Length);
         Model.eval();
     }
 
@@ -100,19 +103,22 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         }
         copy.to(Device);
         return new DeepTextTransformer(copy, Spec, Encoder, Device, LabelKeyValues, inputColumnName ?? TextColumnName,
-            PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, outputColumnName);
+            PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, outputColumnName, InputIsKeys);
     }
 
     /// <summary>Class probabilities for each text (null = empty text), in order, batched.</summary>
-    public float[][] PredictProbabilities(IReadOnlyList<string?> texts) =>
-        Score(texts.Select(t => (t ?? "").AsMemory()).ToArray());
-
-    /// <summary>Each text's output vector: class probabilities, or the pooled document vector for an embedding transformer.</summary>
-    internal float[][] Score(IReadOnlyList<ReadOnlyMemory<char>> texts) => Score(texts, EmbeddingColumnName is not null);
-
-    private float[][] Score(IReadOnlyList<ReadOnlyMemory<char>> texts, bool embedding)
+    public float[][] PredictProbabilities(IReadOnlyList<string?> texts)
     {
-        var sequences = texts.Select(t => Encoder.Encode(t.Span)).ToArray();
+        if (InputIsKeys) throw new InvalidOperationException("This model reads token keys, not text; score it through Transform or a PredictionEngine.");
+        return Score(texts.Select(t => Encoder.Tokenize(t ?? "")).ToArray(), embedding: false);
+    }
+
+    /// <summary>Each row's output vector from its token ids: class probabilities, or the pooled document vector for an embedding transformer.</summary>
+    internal float[][] Score(IReadOnlyList<int[]> tokenIds) => Score(tokenIds, EmbeddingColumnName is not null);
+
+    private float[][] Score(IReadOnlyList<int[]> tokenIds, bool embedding)
+    {
+        var sequences = tokenIds.Select(Encoder.ToModelIds).ToArray();
         lock (_lock)
         {
             ThrowIfDisposed();
@@ -126,7 +132,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        CheckTextColumn(inputSchema, TextColumnName);
+        TextInput.Check(inputSchema, TextColumnName, InputIsKeys);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
         if (EmbeddingColumnName is not null)
@@ -167,13 +173,13 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
         string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary,
-        string? EmbeddingColumnName = null);
+        string? EmbeddingColumnName = null, bool InputIsKeys = false);
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         var writer = MlNetBridge.BeginSave(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
-            TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName);
+            TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys);
         writer.Write(JsonSerializer.Serialize(metadata));
         writer.Write(LabelKeyValues is not null);
         LabelKeyValues?.Write(writer);
@@ -210,7 +216,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         MlNetBridge.LoadBinaryStream(ctx, "Weights.bin", r => model.load(r));
         model.to(device);
         return new DeepTextTransformer(model, spec, encoder, device, keyValues, metadata.TextColumnName,
-            metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary, metadata.EmbeddingColumnName);
+            metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary, metadata.EmbeddingColumnName, metadata.InputIsKeys);
     }
 
     private void ThrowIfDisposed()

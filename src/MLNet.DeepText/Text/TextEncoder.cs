@@ -36,13 +36,21 @@ public sealed class TextEncoder
         if (text.IsEmpty) return [];
         if (Truncation == TruncationPolicy.Head)
             return [.. _tokenizer.EncodeToIds(text, MaxTokens, out _, out _)];
-        var all = _tokenizer.EncodeToIds(text);
-        if (all.Count <= MaxTokens) return [.. all];
-        int head = Truncation == TruncationPolicy.Tail ? 0 : MaxTokens / 4;
+        return Truncate(_tokenizer.EncodeToIds(text));
+    }
+
+    /// <summary>
+    /// Token ids cut to <see cref="MaxTokens"/> by the policy: the first ones (head), the last ones (tail), or the first
+    /// quarter and the last three quarters of the budget (head and tail).
+    /// </summary>
+    public int[] Truncate(IReadOnlyList<int> ids)
+    {
+        if (ids.Count <= MaxTokens) return [.. ids];
+        int head = Truncation switch { TruncationPolicy.Head => MaxTokens, TruncationPolicy.Tail => 0, _ => MaxTokens / 4 };
         int tail = MaxTokens - head;
         var result = new int[MaxTokens];
-        for (int i = 0; i < head; i++) result[i] = all[i];
-        for (int i = 0; i < tail; i++) result[head + i] = all[all.Count - tail + i];
+        for (int i = 0; i < head; i++) result[i] = ids[i];
+        for (int i = 0; i < tail; i++) result[head + i] = ids[ids.Count - tail + i];
         return result;
     }
 
