@@ -148,3 +148,53 @@ public class ModelComparisonTests
         public void Report(ComparisonProgress value) => report(value);
     }
 }
+
+public class RandomSearchTests
+{
+    [Fact]
+    public void Samples_stay_in_the_declared_space_and_cover_it()
+    {
+        var random = new Random(1);
+        var seen = Enumerable.Range(0, 300).Select(_ =>
+        {
+            var o = new TransformerEncoderOptions();
+            RandomSearch.Sample(o, random);
+            return o;
+        }).ToList();
+        Assert.All(seen, o => Assert.InRange(o.LearningRate, 1e-4, 3e-3));
+        Assert.All(seen, o => Assert.InRange(o.Dropout, 0, 0.3));
+        Assert.Equal([16, 32, 64], seen.Select(o => o.BatchSize).Distinct().Order());
+        Assert.Equal([64, 128, 256], seen.Select(o => o.EmbeddingSize).Distinct().Order());
+        Assert.Equal([1, 2, 3, 4], seen.Select(o => o.NumberOfLayers).Distinct().Order());
+        // Log-uniform: about as many learning rates below the geometric middle (~5.5e-4) as above it.
+        Assert.InRange(seen.Count(o => o.LearningRate < Math.Sqrt(1e-4 * 3e-3)), 110, 190);
+    }
+
+    [Fact]
+    public void Search_candidates_are_seeded_named_by_their_values_and_compared()
+    {
+        var first = ModelCandidate.Search<TransformerEncoderOptions>(4, seed: 3).Select(c => c.Name).ToArray();
+        Assert.Equal(first, ModelCandidate.Search<TransformerEncoderOptions>(4, seed: 3).Select(c => c.Name));
+        Assert.NotEqual(first, ModelCandidate.Search<TransformerEncoderOptions>(4, seed: 4).Select(c => c.Name));
+        Assert.Equal("TransformerEncoder #1 (defaults)", first[0]);
+        Assert.Equal(4, first.Distinct().Count());
+        Assert.All(first.Skip(1), name => Assert.Contains("LearningRate=", name));
+
+        // The estimator a searched candidate builds carries the values its name shows.
+        var ml = new MLContext(1);
+        var candidate = ModelCandidate.Search<StaircaseOptions>(2, seed: 5)[1];
+        var trainer = (StaircaseTrainer)candidate.Create(new CandidateContext(ml, "Text", "Label", default));
+        Assert.Contains($"ChunkSize={trainer.Options.ChunkSize},", candidate.Name);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"LearningRate={trainer.Options.LearningRate}"), candidate.Name);
+
+        var tiny = Synthetic.TinyOptions();
+        var result = ml.MulticlassClassification.CompareModels(ml.Data.LoadFromEnumerable(Synthetic.Tickets(200, seed: 12)), "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions
+            {
+                Candidates = ModelCandidate.Search<TransformerEncoderOptions>(2, seed: 3, o => { o.MaxTokens = tiny.MaxTokens; o.MaxEpochs = 3; o.FeedForwardSize = 64; }),
+                RefitBest = false,
+            });
+        Assert.Equal(2, result.Leaderboard.Count(r => r.Status == CandidateStatus.Completed));
+        Assert.Contains("#2 (", result.ToMarkdown());
+    }
+}

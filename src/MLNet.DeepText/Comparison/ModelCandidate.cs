@@ -33,19 +33,19 @@ public sealed class ModelCandidate
 
     /// <summary>The plain Transformer encoder (optionally configured; the columns and the token are set by the comparison).</summary>
     public static ModelCandidate TransformerEncoder(Action<TransformerEncoderOptions>? configure = null) =>
-        DeepText("TransformerEncoder", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.TransformerEncoder(o));
+        DeepText("TransformerEncoder", configure, Family<TransformerEncoderOptions>().Create);
 
     /// <summary>The compact transformer (CCT-2 by default).</summary>
     public static ModelCandidate CompactTransformer(Action<CompactTransformerOptions>? configure = null) =>
-        DeepText("CompactTransformer", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.CompactTransformer(o));
+        DeepText("CompactTransformer", configure, Family<CompactTransformerOptions>().Create);
 
     /// <summary>The staircase attention classifier.</summary>
     public static ModelCandidate Staircase(Action<StaircaseOptions>? configure = null) =>
-        DeepText("Staircase", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.Staircase(o));
+        DeepText("Staircase", configure, Family<StaircaseOptions>().Create);
 
     /// <summary>The long-document classifier.</summary>
     public static ModelCandidate LongDocument(Action<LongDocumentOptions>? configure = null) =>
-        DeepText("LongDocument", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.LongDocument(o));
+        DeepText("LongDocument", configure, Family<LongDocumentOptions>().Create);
 
     /// <summary>ML.NET's classic text pipeline: <c>FeaturizeText</c> (word 1–2-grams and character 3-grams) + <c>SdcaMaximumEntropy</c>.</summary>
     public static ModelCandidate SdcaMaximumEntropy() => new("FeaturizeText+SdcaMaximumEntropy", c =>
@@ -64,6 +64,50 @@ public sealed class ModelCandidate
     /// </summary>
     public static IReadOnlyList<ModelCandidate> Defaults() =>
         [SdcaMaximumEntropy(), LbfgsMaximumEntropy(), TransformerEncoder(), CompactTransformer(), Staircase()];
+
+    /// <summary>
+    /// A seeded random search for one DeepText family (chosen by the options type): <paramref name="trials"/>
+    /// candidates, the first with the defaults (after <paramref name="configure"/>), the others with values drawn from
+    /// the search space the options declare (<see cref="RandomSearch"/>). Each candidate's name lists its values, so
+    /// the leaderboard shows every tried configuration.
+    /// </summary>
+    public static IReadOnlyList<ModelCandidate> Search<TOptions>(int trials, int seed = 1, Action<TOptions>? configure = null)
+        where TOptions : DeepTextOptions, new()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(trials, 1);
+        var (family, create) = Family<TOptions>();
+        var random = new Random(seed);
+        var result = new List<ModelCandidate> { DeepText(family + " #1 (defaults)", configure, create) };
+        for (int draws = 0; result.Count < trials; draws++)
+        {
+            if (draws == 100 * trials)
+                throw new InvalidOperationException($"{typeof(TOptions).Name}: {draws} random draws gave only {result.Count - 1} valid configurations; check the search space against the configured options.");
+            var sampled = new TOptions();
+            configure?.Invoke(sampled);
+            var settings = RandomSearch.Sample(sampled, random);
+            try { sampled.Validate(); }
+            catch (ArgumentException) { continue; }   // e.g. a width the head count does not divide: draw again
+            result.Add(DeepText($"{family} #{result.Count + 1} ({string.Join(", ", settings)})", o =>
+            {
+                configure?.Invoke(o);
+                foreach (var p in RandomSearch.SearchableProperties<TOptions>()) p.SetValue(o, p.GetValue(sampled));
+            }, create));
+        }
+        return result;
+    }
+
+    private static (string Name, Func<CandidateContext, TOptions, IEstimator<ITransformer>> Create) Family<TOptions>() where TOptions : DeepTextOptions
+    {
+        Func<CandidateContext, DeepTextOptions, IEstimator<ITransformer>> create = typeof(TOptions).Name switch
+        {
+            nameof(TransformerEncoderOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.TransformerEncoder((TransformerEncoderOptions)o),
+            nameof(CompactTransformerOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.CompactTransformer((CompactTransformerOptions)o),
+            nameof(StaircaseOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.Staircase((StaircaseOptions)o),
+            nameof(LongDocumentOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.LongDocument((LongDocumentOptions)o),
+            _ => throw new NotSupportedException($"{typeof(TOptions).Name} is not a DeepText family's options."),
+        };
+        return (typeof(TOptions).Name[..^"Options".Length], (c, o) => create(c, o));
+    }
 
     private static ModelCandidate DeepText<TOptions>(string name, Action<TOptions>? configure, Func<CandidateContext, TOptions, IEstimator<ITransformer>> create)
         where TOptions : DeepTextOptions, new() => new(name, c =>

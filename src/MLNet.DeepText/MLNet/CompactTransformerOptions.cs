@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using MLNet.DeepText.Models;
 
 namespace MLNet.DeepText;
@@ -23,6 +24,7 @@ public sealed class CompactTransformerOptions : DeepTextOptions
     /// <summary>The architecture: CCT-2/4/6, CVT-2/4/6 or ViT-Lite-2/4/6 (blocks, heads, width, MLP ratio, tokenizer, readout). Default CCT-2.</summary>
     public CompactTransformerPreset Preset { get; set; } = CompactTransformerPreset.Cct2;
     /// <summary>Convolution kernel (CCT) or patch size (CVT, ViT-Lite) in word vectors, 1 to 16; the paper recommends 1, 2 or 4. Default 2.</summary>
+    [Choice(1, 2, 3, 4)]
     public int KernelSize { get; set; } = 2;
     /// <summary>Encoder blocks, 1 to 24; null takes the preset's. Default null.</summary>
     public int? NumberOfLayers { get; set; }
@@ -54,6 +56,7 @@ public sealed class CompactTransformerOptions : DeepTextOptions
     /// Dropout inside the blocks' MLPs and on their output, in [0, 1). Default 0.1: the paper's 0 comes from vision
     /// training with heavy augmentation; on text, 0.1 cut overfitting (fortunes, 4,000 rows: accuracy 0.373 → 0.411).
     /// </summary>
+    [Range(0.0, 0.3)]
     public double Dropout { get; set; } = 0.1;
     /// <summary>Dropout on the attention weights, in [0, 1). Default 0.1 (the paper's).</summary>
     public double AttentionDropout { get; set; } = 0.1;

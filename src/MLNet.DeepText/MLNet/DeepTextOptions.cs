@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using Microsoft.ML;
 using Microsoft.ML.Tokenizers;
 using MLNet.DeepText.Text;
@@ -38,10 +39,12 @@ public abstract class DeepTextOptions
     public int MaxVocabularySize { get; set; } = 30_000;
 
     /// <summary>Examples per training step, 1 to 4,096. Default 32.</summary>
+    [Choice(16, 32, 64)]
     public int BatchSize { get; set; } = 32;
     /// <summary>Upper bound on training epochs, ≥ 1; early stopping usually ends sooner. Default 20.</summary>
     public int MaxEpochs { get; set; } = 20;
     /// <summary>Peak AdamW learning rate, in (0, 1]. Default 5e-4.</summary>
+    [Range(1e-4, 3e-3, logBase: true)]
     public double LearningRate { get; set; } = 5e-4;
     /// <summary>AdamW weight decay on weight matrices, in [0, 1]. Default 0.01.</summary>
     public double WeightDecay { get; set; } = 0.01;

@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using MLNet.DeepText.Models;
 
 namespace MLNet.DeepText;
@@ -28,6 +29,7 @@ public sealed class LongDocumentOptions : DeepTextOptions
     /// <summary>Hierarchical (whole document, chunked) or the fast head+tail baseline (one encoder pass over <see cref="HeadTailTokens"/>). Default hierarchical.</summary>
     public LongDocumentMode Mode { get; set; } = LongDocumentMode.Hierarchical;
     /// <summary>Tokens per chunk, 16 to 2,048. Default 256.</summary>
+    [Choice(128, 256, 512)]
     public int ChunkTokens { get; set; } = 256;
     /// <summary>Tokens shared by consecutive chunks, 0 to half of <see cref="ChunkTokens"/>. Default 0.</summary>
     public int ChunkOverlap { get; set; }
@@ -36,6 +38,7 @@ public sealed class LongDocumentOptions : DeepTextOptions
     /// the training cost per document is bounded and long documents show different parts each epoch. Inference reads
     /// every chunk. Default 16 (4,096 tokens).
     /// </summary>
+    [Choice(8, 16, 32)]
     public int TrainChunksPerDocument { get; set; } = 16;
     /// <summary>Tokens read in head+tail mode (the first and last, by <see cref="DeepTextOptions.Truncation"/>), 16 to 4,096. Default 512.</summary>
     public int HeadTailTokens { get; set; } = 512;
@@ -57,8 +60,10 @@ public sealed class LongDocumentOptions : DeepTextOptions
     /// Size of the word vectors of a bag-of-words side path (the mean over every token read, concatenated to the
     /// attention path's document vector before the classifier), 0 to 1,024; 0 turns it off. Default 0.
     /// </summary>
+    [Choice(0, 64)]
     public int BagOfWordsSize { get; set; }
     /// <summary>Dropout on word vectors, inside the MLPs and before the head, in [0, 1). Default 0.1.</summary>
+    [Range(0.0, 0.3)]
     public double Dropout { get; set; } = 0.1;
     /// <summary>Dropout on the attention weights, in [0, 1). Default 0.1.</summary>
     public double AttentionDropout { get; set; } = 0.1;

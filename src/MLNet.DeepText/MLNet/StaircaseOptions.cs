@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using MLNet.DeepText.Models;
 
 namespace MLNet.DeepText;
@@ -12,20 +13,25 @@ public sealed class StaircaseOptions : DeepTextOptions
     /// <summary>Staircase, cached staircase, global-cached staircase or Ladder. Default: staircase.</summary>
     public StaircaseVariant Variant { get; set; } = StaircaseVariant.Staircase;
     /// <summary>New tokens read per step (C), 1 to 4,096. Smaller chunks track state more finely but take more sequential steps. Default 32.</summary>
+    [Choice(8, 16, 32, 64)]
     public int ChunkSize { get; set; } = 32;
     /// <summary>Passes each chunk makes through the core (N), 1 to 16; the Ladder's number of repeats. Default 2.</summary>
+    [Range(1, 3)]
     public int Steps { get; set; } = 2;
     /// <summary>Finished chunks the cached staircase keeps visible, 1 to 4,096 (ignored by the other variants). Default 2.</summary>
     public int CacheChunks { get; set; } = 2;
     /// <summary>Width of token states, 8 to 4,096, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
+    [Choice(64, 128, 256)]
     public int EmbeddingSize { get; set; } = 128;
     /// <summary>Transformer blocks in the shared core, 1 to 24. Default 2.</summary>
+    [Range(1, 3)]
     public int NumberOfLayers { get; set; } = 2;
     /// <summary>Attention heads, 1 to 64. Default 4.</summary>
     public int NumberOfHeads { get; set; } = 4;
     /// <summary>Hidden width of each block's feed-forward layer, 8 to 16,384. Default 256.</summary>
     public int FeedForwardSize { get; set; } = 256;
     /// <summary>Dropout on embeddings and residual branches, in [0, 1). Default 0.1.</summary>
+    [Range(0.0, 0.3)]
     public double Dropout { get; set; } = 0.1;
     /// <summary>Attention inside a step: causal, as in the paper, or bidirectional within the window. Default causal.</summary>
     public StaircaseAttention Attention { get; set; } = StaircaseAttention.Causal;

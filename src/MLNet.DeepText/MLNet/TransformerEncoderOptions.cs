@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using MLNet.DeepText.Models;
 
 namespace MLNet.DeepText;
@@ -6,14 +7,17 @@ namespace MLNet.DeepText;
 public sealed class TransformerEncoderOptions : DeepTextOptions
 {
     /// <summary>Width of token states, 8 to 4,096, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
+    [Choice(64, 128, 256)]
     public int EmbeddingSize { get; set; } = 128;
     /// <summary>Transformer blocks, 1 to 48. Default 2.</summary>
+    [Range(1, 4)]
     public int NumberOfLayers { get; set; } = 2;
     /// <summary>Attention heads per block, 1 to 64. Default 4.</summary>
     public int NumberOfHeads { get; set; } = 4;
     /// <summary>Hidden width of each block's feed-forward layer, 8 to 16,384. Default 256.</summary>
     public int FeedForwardSize { get; set; } = 256;
     /// <summary>Dropout on embeddings, residual branches and the head, in [0, 1). Default 0.1.</summary>
+    [Range(0.0, 0.3)]
     public double Dropout { get; set; } = 0.1;
     /// <summary>
     /// Dropout on attention weights, in [0, 1). Default 0: on a CPU it forces the unfused attention path and
