@@ -18,6 +18,14 @@ var result = ml.MulticlassClassification.CompareModels(tickets, textColumnName: 
         ModelCandidate.LbfgsMaximumEntropy(),
         ModelCandidate.TransformerEncoder(o => o.MaxTokens = 64),
         ModelCandidate.CompactTransformer(o => o.MaxTokens = 64),
+        // Keep ML.NET's own text preprocessing: normalized words mapped to keys feed the Transformer instead of raw text.
+        ModelCandidate.Custom("ML.NET words -> TransformerEncoder", c => c.MLContext.Transforms.Text.NormalizeText("Words", c.TextColumnName)
+            .Append(c.MLContext.Transforms.Text.TokenizeIntoWords("Words"))
+            .Append(c.MLContext.Transforms.Conversion.MapValueToKey("Words"))
+            .Append(c.MLContext.MulticlassClassification.Trainers.TransformerEncoder(new TransformerEncoderOptions
+            {
+                TextColumnName = "Words", LabelColumnName = c.LabelColumnName, MaxTokens = 64, CancellationToken = c.CancellationToken,
+            }))),
     ],
     TimeBudget = TimeSpan.FromMinutes(5),
     Progress = new Progress<ComparisonProgress>(p => Console.WriteLine($"  {p}")),

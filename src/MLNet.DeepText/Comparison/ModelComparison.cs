@@ -120,7 +120,7 @@ public static class ModelComparisonCatalog
         options ??= new ModelComparisonOptions();
         options.Validate();
         var candidates = options.Candidates ?? ModelCandidate.Defaults();
-        DeepTextTransformer.CheckTextColumn(data.Schema, textColumnName);
+        TextInput.CheckText(data.Schema, textColumnName);
         var label = data.Schema.GetColumnOrNull(labelColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(labelColumnName),
                 $"The label column '{labelColumnName}' was not found in the data. Available columns: {string.Join(", ", data.Schema.Select(c => c.Name))}.");

@@ -153,18 +153,6 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         return builder.ToSchema();
     }
 
-    internal static DataViewSchema.Column CheckTextColumn(DataViewSchema schema, string name)
-    {
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema),
-                $"The text column '{name}' was not found in the input data. Available columns: {string.Join(", ", schema.Select(c => c.Name))}. " +
-                "Set TextColumnName (textColumnName) to the column that holds the text.");
-        if (column.Type is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"The text column '{name}' has type {column.Type}, but text (string) is required.");
-        return column;
-    }
-
     public IDataView Transform(IDataView input) => new DeepTextDataView(this, input);
 
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new DeepTextRowMapper(this, inputSchema);

@@ -88,7 +88,7 @@ public sealed class ShortenTextEstimator : IEstimator<ShortenTextTransformer>
     public ShortenTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var column = DeepTextTransformer.CheckTextColumn(input.Schema, _inputColumnName);
+        var column = TextInput.CheckText(input.Schema, _inputColumnName);
         HashSet<string>? frequent = null;
         if (_options.MinWordDocuments > 0)
         {

@@ -20,13 +20,24 @@ internal static class TextInput
 
     private const string Accepted = "text (string) or a vector of UInt32 keys (token ids, e.g. from TokenizeIntoWords + MapValueToKey)";
 
+    /// <summary>The column, checked to be text (for transforms that only read text).</summary>
+    public static DataViewSchema.Column CheckText(DataViewSchema schema, string name)
+    {
+        var column = Find(schema, name);
+        if (column.Type is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"The text column '{name}' has type {column.Type}, but text (string) is required.");
+        return column;
+    }
+
+    private static DataViewSchema.Column Find(DataViewSchema schema, string name) => schema.GetColumnOrNull(name)
+        ?? throw new ArgumentOutOfRangeException(nameof(schema),
+            $"The text column '{name}' was not found in the input data. Available columns: {string.Join(", ", schema.Select(c => c.Name))}. " +
+            "Set TextColumnName (textColumnName) to the column that holds the text.");
+
     /// <summary>The column, checked to be text or a key vector (and, when <paramref name="keys"/> is given, the kind the model was trained on).</summary>
     public static DataViewSchema.Column Check(DataViewSchema schema, string name, bool? keys = null)
     {
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema),
-                $"The text column '{name}' was not found in the input data. Available columns: {string.Join(", ", schema.Select(c => c.Name))}. " +
-                "Set TextColumnName (textColumnName) to the column that holds the text.");
+        var column = Find(schema, name);
         bool isKeys = IsKeyVector(column.Type);
         if (!isKeys && column.Type is not TextDataViewType)
             throw new ArgumentOutOfRangeException(nameof(schema), $"The text column '{name}' has type {column.Type}, but {Accepted} is required.");
