@@ -66,6 +66,13 @@ public sealed class ShortenTextTests
     }
 
     [Fact]
+    public void Every_mlnet_language_has_a_stopword_list()
+    {
+        foreach (var language in Enum.GetValues<StopWordsRemovingEstimator.Language>())
+            Assert.True(new ShortenTextOptions { Language = language }.StopWords().Count() > 20, $"{language}");
+    }
+
+    [Fact]
     public void Works_in_front_of_FeaturizeText_with_PredictionEngine_and_after_save_and_load()
     {
         var ml = new MLContext(1);
