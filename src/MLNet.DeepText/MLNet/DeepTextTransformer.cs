@@ -15,6 +15,8 @@ namespace MLNet.DeepText;
 /// <c>PredictedLabel</c> (a key carrying the training label's values) and <c>Score</c> (softmax probabilities,
 /// one slot per class, slot names = class names). <c>Transform</c> scores rows in batches; it works with
 /// <c>PredictionEngine</c>, <c>Evaluate</c>, <c>CrossValidate</c> and <c>mlContext.Model.Save/Load</c>.
+/// It reads text, or a vector of token keys when it was trained on one (<see cref="InputIsKeys"/>). Made by
+/// <c>DeepTextEmbedding</c>, it writes only the pooled document vector instead (<see cref="EmbeddingColumnName"/>).
 /// Dispose it to free the model's native memory.
 /// </summary>
 public sealed class DeepTextTransformer : ITransformer, IDisposable
@@ -92,14 +94,22 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     internal DeepTextTransformer AsEmbedding(string outputColumnName, string? inputColumnName)
     {
         var copy = Spec.Build();
-        lock (_lock)
+        try
         {
-            ThrowIfDisposed();
-            using var stream = new MemoryStream();
-            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) Model.save(writer);
-            stream.Position = 0;
-            using var reader = new BinaryReader(stream);
-            copy.load(reader);
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                using var stream = new MemoryStream();
+                using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) Model.save(writer);
+                stream.Position = 0;
+                using var reader = new BinaryReader(stream);
+                copy.load(reader);
+            }
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
         }
         copy.to(Device);
         return new DeepTextTransformer(copy, Spec, Encoder, Device, LabelKeyValues, inputColumnName ?? TextColumnName,
