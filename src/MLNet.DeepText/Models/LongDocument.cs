@@ -130,9 +130,9 @@ public sealed class LongDocumentClassifier : TextClassifier
 
     private Tensor Encode(Tensor ids, Tensor paddingMask)
     {
-        long positions = _spec.LocalSpec.TokensAfterTokenizer((int)Math.Min(ids.shape[1], _spec.LocalSpec.MaxTokens));
         if (_spec.Mode == LongDocumentMode.HeadTail)
         {
+            long positions = _spec.LocalSpec.TokensAfterTokenizer((int)Math.Min(ids.shape[1], _spec.LocalSpec.MaxTokens));
             LastLocalChunks = ids.shape[0];
             LastAttentionScores = ids.shape[0] * _spec.Heads * _spec.LocalLayers * positions * positions;
             return local.Embed(ids, paddingMask);
