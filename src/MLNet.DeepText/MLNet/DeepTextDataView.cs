@@ -160,13 +160,8 @@ internal sealed class DeepTextRowMapper : IRowToRowMapper
         _textColumn = TextInput.Check(inputSchema, transformer.TextColumnName, transformer.InputIsKeys);
     }
 
-    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
-    {
-        var columns = dependingColumns.ToArray();
-        var result = columns.Where(c => c.Index < InputSchema.Count).Select(c => InputSchema[c.Index]).ToList();
-        if (columns.Any(c => c.Index >= InputSchema.Count) && result.All(c => c.Index != _textColumn.Index)) result.Add(_textColumn);
-        return result;
-    }
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
+        MappedTextDataView.Dependencies(InputSchema, _textColumn, dependingColumns);
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) =>
         new Row(this, input, activeColumns.Select(c => c.Index).ToHashSet());

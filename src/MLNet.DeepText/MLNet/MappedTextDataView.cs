@@ -19,12 +19,17 @@ internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         input.GetRowCursorSet(InputColumns(columnsNeeded), n, rand).Select(c => Wrap(c, columnsNeeded)).ToArray();
 
-    /// <summary>The input columns a cursor needs: the requested ones, plus the source when the new column is requested.</summary>
-    private IEnumerable<DataViewSchema.Column> InputColumns(IEnumerable<DataViewSchema.Column> needed)
+    private IEnumerable<DataViewSchema.Column> InputColumns(IEnumerable<DataViewSchema.Column> needed) => Dependencies(input.Schema, source, needed);
+
+    /// <summary>
+    /// The input columns that a view adding columns after <paramref name="input"/>'s needs: the requested input columns,
+    /// plus <paramref name="source"/> when any added column is requested.
+    /// </summary>
+    internal static IEnumerable<DataViewSchema.Column> Dependencies(DataViewSchema input, DataViewSchema.Column source, IEnumerable<DataViewSchema.Column> needed)
     {
         var list = needed.ToList();
-        var columns = list.Where(c => c.Index < input.Schema.Count).Select(c => input.Schema[c.Index]).ToList();
-        if (list.Any(c => c.Index == input.Schema.Count) && columns.All(c => c.Index != source.Index)) columns.Add(source);
+        var columns = list.Where(c => c.Index < input.Count).Select(c => input[c.Index]).ToList();
+        if (list.Any(c => c.Index >= input.Count) && columns.All(c => c.Index != source.Index)) columns.Add(source);
         return columns;
     }
 
@@ -80,13 +85,8 @@ internal sealed class MappedTextRowMapper(DataViewSchema inputSchema, DataViewSc
     private DataViewSchema.Column Source => source;
     private Func<ReadOnlySpan<char>, string> Map => map;
 
-    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
-    {
-        var list = dependingColumns.ToList();
-        var columns = list.Where(c => c.Index < inputSchema.Count).Select(c => inputSchema[c.Index]).ToList();
-        if (list.Any(c => c.Index == inputSchema.Count) && columns.All(c => c.Index != source.Index)) columns.Add(source);
-        return columns;
-    }
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
+        MappedTextDataView.Dependencies(inputSchema, source, dependingColumns);
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) =>
         new Row(input, this, activeColumns.Any(c => c.Index == inputSchema.Count));
