@@ -1,8 +1,9 @@
 // Compares DeepText's models with ML.NET's classic text pipelines on any labelled text file and prints the leaderboard.
 //   dotnet run --project samples/ModelComparison -c Release -- [file.tsv|file.csv] [--text Text] [--label Label]
-//       [--folds K] [--minutes M] [--long]
+//       [--folds K] [--minutes M] [--long] [--lightgbm]
 // The file needs a header line. TSV is split on TABs without quoting (like ../shared/datasets); CSV allows quotes.
-// Without a file it uses the embedded support tickets. --long adds the long-document model (texts of thousands of tokens).
+// Without a file it uses the embedded support tickets. --long adds the long-document model (texts of thousands of tokens),
+// --lightgbm ML.NET's FeaturizeText + LightGbm.
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -12,7 +13,7 @@ string file = Path.Combine(AppContext.BaseDirectory, "tickets.csv");
 var named = new Dictionary<string, string>();
 for (int i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--long") named["long"] = "true";
+    if (args[i] is "--long" or "--lightgbm") named[args[i][2..]] = "true";
     else if (args[i].StartsWith("--") && i + 1 < args.Length) named[args[i][2..]] = args[++i];
     else file = args[i];
 }
@@ -27,6 +28,7 @@ string text = Option("text", header.Contains("Text") ? "Text" : header[^1]);
 string label = Option("label", header.Contains("Label") ? "Label" : header[0]);
 
 var candidates = ModelCandidate.Defaults().ToList();
+if (named.ContainsKey("lightgbm")) candidates.Add(ModelCandidate.LightGbm());
 if (named.ContainsKey("long")) candidates.Add(ModelCandidate.LongDocument());
 var options = new ModelComparisonOptions
 {

@@ -55,6 +55,18 @@ public class ModelComparisonTests
     }
 
     [Fact]
+    public void LightGbm_candidate_learns_the_tickets()
+    {
+        var ml = new MLContext(1);
+        var result = ml.MulticlassClassification.CompareModels(Tickets(ml), "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions { Candidates = [ModelCandidate.LightGbm()], RefitBest = false });
+        var row = Assert.Single(result.Leaderboard);
+        Assert.Equal("FeaturizeText+LightGbm", row.Candidate);
+        Assert.Equal(CandidateStatus.Completed, row.Status);
+        Assert.True(row.MicroAccuracy > 0.8, $"{row.MicroAccuracy}");
+    }
+
+    [Fact]
     public void Leaderboard_equals_MLNet_Evaluate_on_the_same_split_and_the_best_model_saves_and_loads()
     {
         var ml = new MLContext(1);

@@ -58,6 +58,15 @@ public sealed class ModelCandidate
             .Append(c.MLContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(c.LabelColumnName, "__Features")));
 
     /// <summary>
+    /// ML.NET's classic text pipeline with gradient-boosted trees: <c>FeaturizeText</c> + <c>LightGbm</c> (multiclass,
+    /// ML.NET's defaults). Not in <see cref="Defaults"/>: on text's many sparse n-gram features it trains much slower
+    /// than the linear models.
+    /// </summary>
+    public static ModelCandidate LightGbm() => new("FeaturizeText+LightGbm", c =>
+        c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
+            .Append(c.MLContext.MulticlassClassification.Trainers.LightGbm(c.LabelColumnName, "__Features")));
+
+    /// <summary>
     /// The default field: ML.NET's two classic text pipelines, the plain Transformer, the compact transformer and the
     /// staircase. The long-document model is not in it (it is meant for texts of thousands of tokens); add
     /// <see cref="LongDocument"/> for those.
