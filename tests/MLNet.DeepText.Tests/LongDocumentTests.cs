@@ -170,6 +170,59 @@ public class LongDocumentTests
     }
 
     [Fact]
+    public void Masked_token_pretraining_learns_to_fill_in_the_training_texts()
+    {
+        // Texts that cycle through 12 words from a random start: a hidden word is given by its neighbours.
+        var rng = new Random(3);
+        var documents = Enumerable.Range(0, 64).Select(_ =>
+        {
+            int phase = rng.Next(12), length = rng.Next(80, 200);
+            return Enumerable.Range(0, length).Select(i => (long)(3 + (phase + i) % 12)).ToArray();
+        }).ToArray();
+        using var model = Tiny();
+        var spec = new LongDocumentSpec(200, 3, ChunkTokens: 32, EmbeddingSize: 16, Width: 16, Heads: 2, MlpRatio: 1, LocalLayers: 1, GlobalLayers: 1);
+        var settings = new Training.TrainingSettings
+        {
+            BatchSize = 16, MaxEpochs = 1, LearningRate = 5e-3, WeightDecay = 0, WarmupFraction = 0.05, LabelSmoothing = 0,
+            GradientClipNorm = 1, EarlyStoppingPatience = 1, Seed = 1,
+        };
+        var log = new List<string>();
+        var losses = new Training.MaskedTokenPretrainer(settings, CPU).Pretrain(model, spec, documents, 8, log.Add);
+
+        Assert.Equal(8, losses.Count);
+        Assert.True(losses[0] > 2.0, $"first epoch {losses[0]:F3}");                 // starts near guessing among 200 words
+        Assert.True(losses[^1] < 0.5 * losses[0], $"last epoch {losses[^1]:F3}, first {losses[0]:F3}");
+        Assert.Contains("masked-token pretraining epoch 8/8", log[^1]);
+    }
+
+    [Fact]
+    public void The_trainer_pretrains_when_asked()
+    {
+        var ml = new MLContext(1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("masked-token pretraining")) lock (messages) messages.Add(e.Message); };
+        var data = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Fit(ml.Data.LoadFromEnumerable(LongTickets(40, seed: 1)))
+            .Transform(ml.Data.LoadFromEnumerable(LongTickets(40, seed: 1)));
+        var options = TinyOptions(LongDocumentMode.Hierarchical);
+        (options.PretrainingEpochs, options.MaxEpochs) = (2, 1);
+        using var model = ml.MulticlassClassification.Trainers.LongDocument(options).Fit(data);
+        Assert.Equal(2, messages.Count);
+        Assert.Contains("epoch 2/2", messages[1]);
+    }
+
+    [Fact]
+    public void Pretraining_reads_the_chunks_the_model_reads()
+    {
+        var spec = new LongDocumentSpec(200, 3, ChunkTokens: 32, ChunkOverlap: 8);
+        long[] document = [.. Enumerable.Range(0, 100).Select(i => (long)i)];
+        var chunks = Training.MaskedTokenPretrainer.Chunks(spec, [document, [7]]);
+        Assert.Equal([0L, 24, 48, 72, 7], chunks.Select(c => c[0]));                // every 24 tokens; a short document is one chunk
+        Assert.Equal([32, 32, 32, 28, 1], chunks.Select(c => c.Length));
+        Assert.Equal(document, chunks.Take(4).SelectMany(c => c).Distinct().Order());
+        Assert.Single(Training.MaskedTokenPretrainer.Chunks(spec with { Mode = LongDocumentMode.HeadTail }, [document]));
+    }
+
+    [Fact]
     public void Bad_options_name_the_option()
     {
         var ml = new MLContext(1);
@@ -179,5 +232,7 @@ public class LongDocumentTests
         Assert.Contains("Width", e.Message);
         e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.LongDocument(new LongDocumentOptions { TrainChunksPerDocument = 0 }));
         Assert.Contains("TrainChunksPerDocument", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.LongDocument(new LongDocumentOptions { PretrainingEpochs = -1 }));
+        Assert.Contains("PretrainingEpochs", e.Message);
     }
 }

@@ -37,6 +37,10 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
     /// <summary>The most tokens of a text the model reads (the text encoder truncates to it). Default: MaxTokens.</summary>
     private protected virtual int DocumentTokens => Options.MaxTokens;
 
+    /// <summary>Runs before the classification training, on the model already on its device (default: nothing).</summary>
+    private protected virtual void Pretrain(TextClassifier model, ClassifierSpec spec, TokenizedDataset train, TrainingSettings settings,
+        Device device, Action<string> log, Func<bool> isCanceled) { }
+
     /// <summary>Word vectors to initialise the embedding table with; null (the default) for none.</summary>
     private protected virtual PretrainedVectors? ReadPretrainedVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => null;
 
@@ -134,6 +138,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
             }
             model.to(device);
             Info(channel, $"{spec.Kind}: {model.ParameterCount:N0} parameters.");
+            Pretrain(model, spec, train, o.ToTrainingSettings(seed), device, m => Info(channel, m), () => MlNetBridge.IsCanceled(host));
             var trainer = new ClassifierTrainer(o.ToTrainingSettings(seed), device)
             {
                 Progress = new Relay(p => { Info(channel, p.ToString()); o.Progress?.Report(p); }),
@@ -248,6 +253,14 @@ public sealed class LongDocumentTrainer : DeepTextTrainer<LongDocumentOptions>
     internal LongDocumentTrainer(IHostEnvironment env, LongDocumentOptions options) : base(env, options) { }
 
     private protected override int DocumentTokens => Options.Mode == LongDocumentMode.HeadTail ? Options.HeadTailTokens : Options.MaxTokens;
+
+    private protected override void Pretrain(TextClassifier model, ClassifierSpec spec, TokenizedDataset train, TrainingSettings settings,
+        Device device, Action<string> log, Func<bool> isCanceled)
+    {
+        if (Options.PretrainingEpochs == 0) return;
+        new MaskedTokenPretrainer(settings, device) { IsCanceled = isCanceled, CancellationToken = Options.CancellationToken }
+            .Pretrain((LongDocumentClassifier)model, (LongDocumentSpec)spec, train.Sequences, Options.PretrainingEpochs, log);
+    }
 
     private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
         Options.ToSpec(vocabularySize, numberOfClasses);

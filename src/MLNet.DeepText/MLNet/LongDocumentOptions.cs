@@ -62,6 +62,12 @@ public sealed class LongDocumentOptions : DeepTextOptions
     /// </summary>
     [Choice(0, 64)]
     public int BagOfWordsSize { get; set; }
+    /// <summary>
+    /// Epochs of masked-token pretraining of the chunk encoder on the training texts themselves (BERT's objective:
+    /// 15% of the tokens hidden and predicted) before it learns the labels, 0 to 100; 0 turns it off. Uses no outside
+    /// data. Each epoch costs about as much as one classification epoch over every chunk. Default 0.
+    /// </summary>
+    public int PretrainingEpochs { get; set; }
     /// <summary>Dropout on word vectors, inside the MLPs and before the head, in [0, 1). Default 0.1.</summary>
     [Range(0.0, 0.3)]
     public double Dropout { get; set; } = 0.1;
@@ -86,6 +92,7 @@ public sealed class LongDocumentOptions : DeepTextOptions
         Range(nameof(LocalLayers), LocalLayers, 1, 12);
         Range(nameof(GlobalLayers), GlobalLayers, 0, 4);
         Range(nameof(BagOfWordsSize), BagOfWordsSize, 0, 1024);
+        Range(nameof(PretrainingEpochs), PretrainingEpochs, 0, 100);
         Probability(nameof(Dropout), Dropout);
         Probability(nameof(AttentionDropout), AttentionDropout);
         Probability(nameof(StochasticDepth), StochasticDepth);

@@ -134,6 +134,16 @@ public sealed class CompactTransformerClassifier : TextClassifier
 
     public override Tensor Embed(Tensor ids, Tensor paddingMask)
     {
+        var (x, mask) = EncodePositions(ids, paddingMask);
+        return pooling.forward(x, mask);
+    }
+
+    /// <summary>The word-embedding table, [vocabulary, embedding size].</summary>
+    internal Tensor EmbeddingTable => embedding.weight!;
+
+    /// <summary>The encoder's states after the final norm, before the readout: [B, n', d] and which of them are real.</summary>
+    internal (Tensor States, Tensor Mask) EncodePositions(Tensor ids, Tensor paddingMask)
+    {
         // 1. Word vectors, with padded positions zeroed so that they contribute exactly what the convolution's own zero padding would.
         var words = embeddingDropout.forward(embedding.forward(ids)).mul(paddingMask.unsqueeze(-1));   // [B, n, e]
         var (x, mask) = Tokenize(words, paddingMask);                                                  // [B, n', d], [B, n']
@@ -151,10 +161,10 @@ public sealed class CompactTransformerClassifier : TextClassifier
             _ => x,
         };
 
-        // 3. Encoder blocks under the padding mask, final norm, readout.
+        // 3. Encoder blocks under the padding mask, final norm (the readout is in Embed).
         var attentionMask = AttentionMasks.KeyPadding(mask);
         foreach (var block in blocks) x = block.forward(x, attentionMask);
-        return pooling.forward(finalNorm.forward(x), mask);
+        return (finalNorm.forward(x), mask);
     }
 
     public override Tensor forward(Tensor ids, Tensor paddingMask) =>

@@ -116,6 +116,9 @@ public sealed class LongDocumentClassifier : TextClassifier
 
     public override void SetEmbeddings(Tensor vectors) => local.SetEmbeddings(vectors);
 
+    /// <summary>The chunk encoder shared by all chunks (for masked-token pretraining).</summary>
+    internal CompactTransformerClassifier LocalEncoder => local;
+
     public override Tensor forward(Tensor ids, Tensor paddingMask) => head.forward(headDropout.forward(Embed(ids, paddingMask)));
 
     /// <summary>The document vector: the attention path's, followed by the bag-of-words path's when there is one.</summary>
