@@ -64,6 +64,7 @@ public class ModelComparisonTests
         Assert.Equal("FeaturizeText+LightGbm", row.Candidate);
         Assert.Equal(CandidateStatus.Completed, row.Status);
         Assert.True(row.MicroAccuracy > 0.8, $"{row.MicroAccuracy}");
+        Assert.Null(row.Parameters);                                                  // trees: not a weight count
     }
 
     [Fact]
@@ -86,6 +87,7 @@ public class ModelComparisonTests
         Assert.Equal(expected.LogLoss, row.LogLoss, 9);
         Assert.Equal(expected.MacroF1(), row.MacroF1, 12);
         Assert.Equal(model.ParameterCount, row.Parameters);
+        Assert.True(result.Leaderboard.Single(r => r.Candidate == "FeaturizeText+SdcaMaximumEntropy").Parameters > 1000);   // features × classes
         Assert.True(row.ModelBytes > 3 * model.ParameterCount, $"{row.ModelBytes} bytes (zipped) for {model.ParameterCount} float parameters");
         Assert.True(row.TrainSeconds > 0 && row.PredictionsPerSecond > 0);
 

@@ -239,7 +239,10 @@ public static class ModelComparisonCatalog
     {
         var deep = (model as IEnumerable<ITransformer> ?? [model]).OfType<DeepTextTransformer>().FirstOrDefault();
         if (deep is not null) return deep.ParameterCount;
-        return scored.GetColumnOrNull("__Features")?.Type is VectorDataViewType { Size: > 0 } features ? (features.Size + 1L) * classes : null;
+        // A linear classic pipeline: a weight per feature and class, plus the biases. Others (e.g. trees): not counted.
+        var last = (model as IEnumerable<ITransformer>)?.LastOrDefault() ?? model;
+        bool linear = last is IPredictionTransformer<object> { Model: Microsoft.ML.Trainers.LinearMulticlassModelParametersBase };
+        return linear && scored.GetColumnOrNull("__Features")?.Type is VectorDataViewType { Size: > 0 } features ? (features.Size + 1L) * classes : null;
     }
 }
 
