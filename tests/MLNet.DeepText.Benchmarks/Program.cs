@@ -61,6 +61,9 @@ static void PrintTableHeader()
     Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 }
 
+/// <summary>The transformers of a (possibly nested) chain, in order.</summary>
+static IEnumerable<ITransformer> Parts(ITransformer t) => t is IEnumerable<ITransformer> chain ? chain.SelectMany(Parts) : [t];
+
 /// <summary>Runs <c>run-one</c> with these arguments in a child process (so peak memory is per model) and copies its row.</summary>
 static int RunChild(IEnumerable<KeyValuePair<string, string>> arguments)
 {
@@ -85,7 +88,8 @@ static int RunOne(Dictionary<string, string> a)
     var clock = Stopwatch.StartNew();
     var fitted = toKey.Append(Trainer(ml, model, a, progress).Fit(toKey.Transform(train)));
     double trainSeconds = clock.Elapsed.TotalSeconds;
-    var summary = fitted.OfType<DeepTextTransformer>().Select(t => t.TrainingSummary).FirstOrDefault();
+    var deepText = Parts(fitted).OfType<DeepTextTransformer>().FirstOrDefault();   // also inside a nested chain (--shorten)
+    var summary = deepText?.TrainingSummary;
 
     var cached = ml.Data.Cache(test);
     long testRows = cached.GetRowCount() ?? ml.Data.CreateEnumerable<Row>(cached, false).LongCount();
@@ -95,7 +99,7 @@ static int RunOne(Dictionary<string, string> a)
     double predictionsPerSecond = testRows / clock.Elapsed.TotalSeconds;
 
     var metrics = ml.MulticlassClassification.Evaluate(scored);
-    long parameters = fitted.OfType<DeepTextTransformer>().Select(t => t.ParameterCount).FirstOrDefault();
+    long parameters = deepText?.ParameterCount ?? 0;
     if (parameters == 0)
     {
         int features = ((VectorDataViewType)scored.Schema["Features"].Type).Size;
