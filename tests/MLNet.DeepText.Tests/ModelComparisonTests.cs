@@ -68,6 +68,22 @@ public class ModelComparisonTests
     }
 
     [Fact]
+    public void A_custom_candidate_with_a_nested_chain_reports_its_models_parameters()
+    {
+        var ml = new MLContext(1);
+        var shortened = ModelCandidate.Custom("ShortenText + (copy + Transformer)", c =>
+        {
+            var model = c.MLContext.Transforms.CopyColumns("Original", "Text")
+                .Append(c.MLContext.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.LabelColumnName = c.LabelColumnName)));
+            return c.MLContext.Transforms.Text.ShortenText("Text", "Text").Append(model);      // a chain inside a chain
+        });
+        var row = Assert.Single(ml.MulticlassClassification.CompareModels(Tickets(ml), "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions { Candidates = [shortened], RefitBest = false }).Leaderboard);
+        Assert.Equal(CandidateStatus.Completed, row.Status);
+        Assert.True(row.Parameters > 10_000, $"{row.Parameters}");               // the Transformer inside the nested chain
+    }
+
+    [Fact]
     public void Leaderboard_equals_MLNet_Evaluate_on_the_same_split_and_the_best_model_saves_and_loads()
     {
         var ml = new MLContext(1);

@@ -234,14 +234,18 @@ public static class ModelComparisonCatalog
         return [.. ordered, .. rows.Where(r => r.Status != CandidateStatus.Completed)];
     }
 
+    /// <summary>The transformers of a chain, nested chains (e.g. a custom candidate's ShortenText + trainer) opened, in order.</summary>
+    private static IEnumerable<ITransformer> Parts(ITransformer model) =>
+        model is IEnumerable<ITransformer> chain ? chain.SelectMany(Parts) : [model];
+
     /// <summary>A DeepText model's parameter count; for a linear model on a feature vector, (features + 1) × classes; else null.</summary>
     private static long? ParameterCount(ITransformer model, DataViewSchema scored, int classes)
     {
-        var deep = (model as IEnumerable<ITransformer> ?? [model]).OfType<DeepTextTransformer>().FirstOrDefault();
+        var parts = Parts(model).ToList();
+        var deep = parts.OfType<DeepTextTransformer>().FirstOrDefault();
         if (deep is not null) return deep.ParameterCount;
         // A linear classic pipeline: a weight per feature and class, plus the biases. Others (e.g. trees): not counted.
-        var last = (model as IEnumerable<ITransformer>)?.LastOrDefault() ?? model;
-        bool linear = last is IPredictionTransformer<object> { Model: Microsoft.ML.Trainers.LinearMulticlassModelParametersBase };
+        bool linear = parts[^1] is IPredictionTransformer<object> { Model: Microsoft.ML.Trainers.LinearMulticlassModelParametersBase };
         return linear && scored.GetColumnOrNull("__Features")?.Type is VectorDataViewType { Size: > 0 } features ? (features.Size + 1L) * classes : null;
     }
 }

@@ -138,8 +138,9 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
             }
             model.to(device);
             Info(channel, $"{spec.Kind}: {model.ParameterCount:N0} parameters.");
-            Pretrain(model, spec, train, o.ToTrainingSettings(seed), device, m => Info(channel, m), () => MlNetBridge.IsCanceled(host));
-            var trainer = new ClassifierTrainer(o.ToTrainingSettings(seed), device)
+            var settings = o.ToTrainingSettings(seed);
+            Pretrain(model, spec, train, settings, device, m => Info(channel, m), () => MlNetBridge.IsCanceled(host));
+            var trainer = new ClassifierTrainer(settings, device)
             {
                 Progress = new Relay(p => { Info(channel, p.ToString()); o.Progress?.Report(p); }),
                 IsCanceled = () => MlNetBridge.IsCanceled(host),
