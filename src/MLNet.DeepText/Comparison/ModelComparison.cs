@@ -146,12 +146,15 @@ public static class ModelComparisonCatalog
             splits = [(holdout.TrainSet, holdout.TestSet)];
         }
 
+        // One budget for the whole comparison: once its timer fires, the running candidate stops and the rest are skipped.
         var clock = Stopwatch.StartNew();
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        if (options.TimeBudget is { } limit) budget.CancelAfter(limit);
         var rows = new List<LeaderboardRow>();
         foreach (var candidate in candidates)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
-            rows.Add(Evaluate(ml, candidate, splits, textColumnName, labelColumnName, options, clock));
+            rows.Add(Evaluate(ml, candidate, splits, textColumnName, labelColumnName, options, budget.Token, clock));
         }
         var ranked = Rank(rows, options.RankBy);
 
@@ -169,7 +172,7 @@ public static class ModelComparisonCatalog
     }
 
     private static LeaderboardRow Evaluate(MLContext ml, ModelCandidate candidate, (IDataView Train, IDataView Test)[] splits,
-        string text, string label, ModelComparisonOptions options, Stopwatch clock)
+        string text, string label, ModelComparisonOptions options, CancellationToken budget, Stopwatch clock)
     {
         var metrics = new List<MulticlassClassificationMetrics>();
         double trainSeconds = 0, predictionsPerSecond = 0;
@@ -177,17 +180,15 @@ public static class ModelComparisonCatalog
         long? parameters = null;
         for (int fold = 0; fold < splits.Length; fold++)
         {
-            var remaining = options.TimeBudget - clock.Elapsed;
-            if (remaining <= TimeSpan.Zero)
+            options.CancellationToken.ThrowIfCancellationRequested();
+            if (budget.IsCancellationRequested)
                 return Unfinished(candidate, fold == 0 ? CandidateStatus.SkippedByTimeBudget : CandidateStatus.StoppedByTimeBudget, null);
-            using var budget = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
-            if (remaining is { } r) budget.CancelAfter(r);
             options.Progress?.Report(new ComparisonProgress(candidate.Name, fold, splits.Length, false, null, clock.Elapsed));
             ITransformer? model = null;
             try
             {
                 var watch = Stopwatch.StartNew();
-                model = candidate.Create(new CandidateContext(ml, text, label, budget.Token)).Fit(splits[fold].Train);
+                model = candidate.Create(new CandidateContext(ml, text, label, budget)).Fit(splits[fold].Train);
                 trainSeconds += watch.Elapsed.TotalSeconds;
 
                 watch.Restart();
