@@ -2,7 +2,10 @@ using MLNet.DeepText.Training;
 
 namespace MLNet.DeepText.Benchmarks;
 
-/// <summary>Writes each epoch's report to stderr, so a long run can be followed without mixing into the table; keeps the last one.</summary>
+/// <summary>
+/// Writes each epoch's report to stderr, with the process's working set and its peak so far (so memory growth across
+/// epochs shows), without mixing into the table; keeps the last one.
+/// </summary>
 public sealed class StderrProgress : IProgress<TrainingProgress>
 {
     public TrainingProgress? Last { get; private set; }
@@ -10,6 +13,7 @@ public sealed class StderrProgress : IProgress<TrainingProgress>
     public void Report(TrainingProgress value)
     {
         Last = value;
-        Console.Error.WriteLine(value);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        Console.Error.WriteLine($"{value} working set {process.WorkingSet64 >> 20} MiB (peak {process.PeakWorkingSet64 >> 20})");
     }
 }
