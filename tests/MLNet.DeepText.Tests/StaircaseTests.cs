@@ -28,6 +28,22 @@ public class StaircaseTests
 
     private static long[] Tokens(int n, int seed) { var rng = new Random(seed); return Enumerable.Range(0, n).Select(_ => (long)rng.Next(3, 40)).ToArray(); }
 
+    [Fact]
+    public void A_forward_pass_frees_each_steps_temporaries_instead_of_keeping_them_to_the_end()
+    {
+        // Under a caller's dispose scope every tensor made in the pass would live until the scope ends: in inference the
+        // memory of all ⌈T/C⌉ + N − 1 steps at once (4 GB on spam). Only a few tensors per step (its output, the chunk views) may remain (about 6; 83 before the fix).
+        using var model = Model(StaircaseVariant.CachedStaircase);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var (ids, mask) = One(Tokens(60, 2));
+        int before = scope.DisposablesCount;
+        model.forward(ids, mask);
+        int kept = scope.DisposablesCount - before;
+        Assert.Equal(16 + 3 - 1, model.LastCoreCalls);
+        Assert.True(kept < 8 * model.LastCoreCalls, $"{kept} tensors kept for {model.LastCoreCalls} steps");
+    }
+
     [Theory]
     [InlineData(StaircasePositions.HeadBias)]
     [InlineData(StaircasePositions.LearnedTable)]

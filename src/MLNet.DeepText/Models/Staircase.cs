@@ -180,11 +180,15 @@ public sealed class StaircaseClassifier : TextClassifier
                 StaircaseVariant.GlobalCachedStaircase => 0,
                 _ => first,
             };
-            var window = cat(inFlight.Select(f => f.States).ToArray(), 1);
-            Tensor? cache = cacheStart < first ? cat(finished[cacheStart..first], 1) : null;
-            var windowMask = mask.narrow(1, first * c, inFlight.Count * c);
-            var contextMask = mask.narrow(1, cacheStart * c, (first - cacheStart + inFlight.Count) * c);
-            var output = Core(window, cache, windowMask, contextMask);
+            Tensor output;
+            using (var stepScope = NewDisposeScope())   // the step's copies and masks go as soon as it is done
+            {
+                var window = cat(inFlight.Select(f => f.States).ToArray(), 1);
+                Tensor? cache = cacheStart < first ? cat(finished[cacheStart..first], 1) : null;
+                var windowMask = mask.narrow(1, first * c, inFlight.Count * c);
+                var contextMask = mask.narrow(1, cacheStart * c, (first - cacheStart + inFlight.Count) * c);
+                output = stepScope.MoveToOuter(Core(window, cache, windowMask, contextMask));
+            }
             calls++;
             for (int i = 0; i < inFlight.Count; i++)
             {

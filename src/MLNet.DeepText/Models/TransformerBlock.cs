@@ -35,9 +35,12 @@ public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
     /// </summary>
     public Tensor forward(Tensor x, Tensor context, Tensor? mask, Tensor? scoreBias, RelativeKeys? relative = null)
     {
+        // The block's temporaries (masks, scores, projections) are freed when it returns, not when the caller's
+        // scope ends; what backpropagation needs, autograd keeps alive by itself.
+        using var scope = NewDisposeScope();
         var normed = attentionNorm.forward(x);
         var normedContext = ReferenceEquals(context, x) ? normed : attentionNorm.forward(context);
         x = x.add(residualDropout.forward(attention.Attend(normed, normedContext, mask, scoreBias, relative)));
-        return x.add(residualDropout.forward(feedForward.forward(feedForwardNorm.forward(x))));
+        return scope.MoveToOuter(x.add(residualDropout.forward(feedForward.forward(feedForwardNorm.forward(x)))));
     }
 }
