@@ -31,8 +31,9 @@ public class StaircaseTests
     [Fact]
     public void A_forward_pass_frees_each_steps_temporaries_instead_of_keeping_them_to_the_end()
     {
-        // Under a caller's dispose scope every tensor made in the pass would live until the scope ends: in inference the
-        // memory of all ⌈T/C⌉ + N − 1 steps at once (4 GB on spam). Only a few tensors per step (its output, the chunk views) may remain (about 6; 83 before the fix).
+        // Under a caller's dispose scope every tensor made in the pass would live until the scope ends: the temporaries of
+        // all ⌈T/C⌉ + N − 1 steps at once (4 GB on spam). Only a few per step may remain: its output and the chunk views
+        // (about 6 per step; 83 before each block and step had its own scope).
         using var model = Model(StaircaseVariant.CachedStaircase);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
