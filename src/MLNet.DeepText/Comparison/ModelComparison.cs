@@ -152,10 +152,7 @@ public static class ModelComparisonCatalog
         if (options.TimeBudget is { } limit) budget.CancelAfter(limit);
         var rows = new List<LeaderboardRow>();
         foreach (var candidate in candidates)
-        {
-            options.CancellationToken.ThrowIfCancellationRequested();
-            rows.Add(Evaluate(ml, candidate, splits, textColumnName, labelColumnName, options, budget.Token, clock));
-        }
+            rows.Add(Evaluate(ml, candidate, splits, textColumnName, labelColumnName, options, budget.Token, clock));   // checks cancellation before each fold
         var ranked = Rank(rows, options.RankBy);
 
         ITransformer? best = null;
