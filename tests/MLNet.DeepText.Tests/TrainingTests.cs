@@ -59,7 +59,7 @@ public class TrainingTests(TrainedModel trained) : IClassFixture<TrainedModel>
         // The returned model is the best epoch's: its validation accuracy is the one reported for that epoch.
         var predicted = ml.Data.CreateEnumerable<TicketPrediction>(model.Transform(ml.Data.LoadFromEnumerable(validationRows)), false).ToArray();
         double accuracy = predicted.Zip(validationRows).Count(p => p.First.PredictedQueue == p.Second.Queue) / (double)validationRows.Count;
-        Assert.Equal(summary.BestValidationAccuracy, accuracy, 9);
+        Assert.Equal(summary.BestValidationAccuracy!.Value, accuracy, 9);
     }
 
     [Fact]

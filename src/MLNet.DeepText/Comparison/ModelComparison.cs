@@ -135,6 +135,10 @@ public static class ModelComparisonCatalog
         bool isKey = label.Type is KeyDataViewType;
         ITransformer toKey = isKey ? new TransformerChain<ITransformer>() : ml.Transforms.Conversion.MapValueToKey(labelColumnName).Fit(data);
         var keyed = ml.Data.Cache(toKey.Transform(data));
+        int classes = CountClasses(keyed, labelColumnName);
+        if (classes < 2)
+            throw new ArgumentException(
+                $"The label column '{labelColumnName}' has {classes} class(es) among the rows with a label; comparing classifiers needs at least two.", nameof(data));
         (IDataView Train, IDataView Test)[] splits;
         if (options.NumberOfFolds >= 2)
         {
@@ -166,6 +170,16 @@ public static class ModelComparisonCatalog
                 : new TransformerChain<ITransformer>(toKey, model, ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(model.Transform(keyed)));
         }
         return new ModelComparisonResult(ranked, best, options.RankBy, splits.Length, clock.Elapsed);
+    }
+
+    /// <summary>Distinct non-missing keys in the label column, counted up to two.</summary>
+    private static int CountClasses(IDataView keyed, string labelColumnName)
+    {
+        if (keyed.Schema[labelColumnName].Type.RawType != typeof(uint)) return 2;   // other key types: the candidates check
+        var seen = new HashSet<uint>();
+        foreach (var key in keyed.GetColumn<uint>(labelColumnName))
+            if (key != 0 && seen.Add(key) && seen.Count >= 2) break;
+        return seen.Count;
     }
 
     private static LeaderboardRow Evaluate(MLContext ml, ModelCandidate candidate, (IDataView Train, IDataView Test)[] splits,

@@ -70,6 +70,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
     public DeepTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        Options.Validate();   // again: the options object may have been changed since the trainer was made
         var host = _env.Register(GetType().Name);
         using var channel = host.Start("Training");
         var o = Options;
@@ -124,11 +125,11 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         Info(channel, $"{train.Count} training rows, {validation.Count} validation rows, {numberOfClasses} classes, " +
             $"vocabulary {encoder.Vocabulary!.Size} ids, device {device}, seed {seed}.");
 
-        torch.manual_seed(seed);
         var spec = CreateSpec(encoder.Vocabulary.Size, numberOfClasses, pretrained);
-        var model = spec.Build();
+        var model = TorchRandom.Build(seed, spec.Build);
         try
         {
+            using var random = TorchRandom.Use(seed, device);   // this run's generator for dropout and sampling
             if (pretrained is not null)
             {
                 var table = pretrained.EmbeddingTable(encoder.Vocabulary, seed, out int fromFile);
@@ -147,7 +148,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
                 CancellationToken = o.CancellationToken,
             };
             var summary = trainer.Train(model, train, validation);
-            Info(channel, $"Training done: best epoch {summary.BestEpoch} of {summary.EpochsRun}, validation accuracy {summary.BestValidationAccuracy:F4}, {summary.Elapsed.TotalSeconds:F1}s.");
+            Info(channel, $"Training done: best epoch {summary.BestEpoch} of {summary.EpochsRun}, {(summary.BestValidationAccuracy is { } accuracy ? $"validation accuracy {accuracy:F4}" : "no validation data: kept the epoch with the lowest training loss")}, {summary.Elapsed.TotalSeconds:F1}s.");
             return new DeepTextTransformer(model, spec, encoder, device, LabelKeyValues.FromColumn(labelColumn),
                 o.TextColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, o.PredictionBatchSize, summary, inputIsKeys: keys);
         }

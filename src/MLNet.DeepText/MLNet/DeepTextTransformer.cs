@@ -23,7 +23,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 {
     internal const string LoaderSignature = "DeepTextClassifier";
     private const string ModelSignature = "DTXTCLSF";
-    private const uint FormatVersion = 0x00010001;
+    private const uint FormatVersion = 0x00010002;          // 1.2: checksums (CheckedModelEntries)
+    private const uint UncheckedFormatVersion = 0x00010001; // 1.1: still read
 
     private readonly object _lock = new();
     private bool _disposed;
@@ -175,46 +176,102 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        var writer = MlNetBridge.BeginSave(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
             TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys);
-        writer.Write(JsonSerializer.Serialize(metadata));
-        writer.Write(LabelKeyValues is not null);
-        LabelKeyValues?.Write(writer);
-        MlNetBridge.SaveBinaryStream(ctx, "Vocabulary.bin", w =>
+        var header = Bytes(w =>
+        {
+            w.Write(JsonSerializer.Serialize(metadata));
+            w.Write(LabelKeyValues is not null);
+            LabelKeyValues?.Write(w);
+        });
+        var vocabulary = Bytes(w =>
         {
             var ids = Encoder.Vocabulary!.TokenizerIds;
             w.Write(ids.Count);
             foreach (var id in ids) w.Write(id);
         });
+        byte[] weights;
         lock (_lock)
         {
             ThrowIfDisposed();
-            MlNetBridge.SaveBinaryStream(ctx, "Weights.bin", w => Model.save(w));
+            weights = Bytes(w => Model.save(w));
         }
+        CheckedModelEntries.Save(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature), header,
+            (VocabularyEntry, vocabulary), (WeightsEntry, weights));
+    }
+
+    private const string VocabularyEntry = "Vocabulary.bin", WeightsEntry = "Weights.bin";
+
+    private static byte[] Bytes(Action<BinaryWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) write(writer);
+        return stream.ToArray();
     }
 
     /// <summary>Called by ML.NET's model loader (registered by <see cref="DeepTextCatalog.RegisterDeepText"/>).</summary>
     internal static DeepTextTransformer Create(IHostEnvironment env, object ctx)
     {
-        var reader = MlNetBridge.BeginLoad(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
-        var metadata = JsonSerializer.Deserialize<Metadata>(reader.ReadString()) ?? throw new InvalidDataException("Empty DeepText model metadata.");
-        var keyValues = reader.ReadBoolean() ? LabelKeyValues.Read(reader) : null;
-        int[] vocabulary = [];
-        MlNetBridge.LoadBinaryStream(ctx, "Vocabulary.bin", r =>
+        var versionInfo = MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, oldestReadable: UncheckedFormatVersion);
+        var (header, readEntry) = MlNetBridge.VersionWritten(ctx) < FormatVersion
+            ? Unchecked(ctx, versionInfo)
+            : CheckedModelEntries.Load(ctx, versionInfo);
+        Metadata metadata; LabelKeyValues? keyValues; ClassifierSpec spec;
+        try
         {
-            vocabulary = new int[r.ReadInt32()];
-            for (int i = 0; i < vocabulary.Length; i++) vocabulary[i] = r.ReadInt32();
-        });
-        var spec = ClassifierSpec.FromJson(metadata.Spec);
+            using var reader = new BinaryReader(new MemoryStream(header));
+            metadata = JsonSerializer.Deserialize<Metadata>(reader.ReadString()) ?? throw new InvalidDataException("empty metadata");
+            keyValues = reader.ReadBoolean() ? LabelKeyValues.Read(reader) : null;
+            spec = ClassifierSpec.FromJson(metadata.Spec);
+        }
+        catch (Exception e) when (e is JsonException or EndOfStreamException or InvalidDataException or FormatException or ArgumentException or NotSupportedException)
+        {
+            throw CheckedModelEntries.Damaged(ctx, MlNetBridge.MainEntryName, $"its settings cannot be read ({e.Message})", e);
+        }
+        var vocabulary = ReadVocabulary(ctx, readEntry(VocabularyEntry));
         var encoder = new TextEncoder(metadata.TokenizerName, metadata.MaxTokens, metadata.Truncation, new Vocabulary(vocabulary));
         var (gpuDeviceId, fallbackToCpu) = MlNetBridge.GetDeviceSettings(env);
         var device = DeviceSelector.Select(null, gpuDeviceId, fallbackToCpu);
+        var weights = readEntry(WeightsEntry);
         var model = spec.Build();
-        MlNetBridge.LoadBinaryStream(ctx, "Weights.bin", r => model.load(r));
-        model.to(device);
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(weights));
+            model.load(reader);
+            model.to(device);
+        }
+        catch (Exception e)
+        {
+            model.Dispose();
+            throw CheckedModelEntries.Damaged(ctx, WeightsEntry, $"its weights do not fit the saved {spec.Kind} architecture ({e.Message})", e);
+        }
         return new DeepTextTransformer(model, spec, encoder, device, keyValues, metadata.TextColumnName,
             metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary, metadata.EmbeddingColumnName, metadata.InputIsKeys);
+    }
+
+    private static int[] ReadVocabulary(object ctx, byte[] bytes)
+    {
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        int count = bytes.Length >= 4 ? reader.ReadInt32() : -1;
+        if (count < 0 || 4L + 4L * count != bytes.Length)
+            throw CheckedModelEntries.Damaged(ctx, VocabularyEntry, $"its length ({bytes.Length} bytes) does not fit the vocabulary size it states ({count})");
+        var ids = new int[count];
+        for (int i = 0; i < count; i++) ids[i] = reader.ReadInt32();
+        return ids;
+    }
+
+    /// <summary>Models saved before checksums were added (format 1.1): the same entries, read without verification.</summary>
+    private static (byte[] Header, Func<string, byte[]> ReadEntry) Unchecked(object ctx, object versionInfo)
+    {
+        var reader = MlNetBridge.BeginLoad(ctx, versionInfo);
+        var header = Bytes(w =>
+        {
+            w.Write(reader.ReadString());
+            bool hasKeys = reader.ReadBoolean();
+            w.Write(hasKeys);
+            if (hasKeys) LabelKeyValues.Read(reader).Write(w);
+        });
+        return (header, name => CheckedModelEntries.ReadEntry(ctx, name));
     }
 
     private void ThrowIfDisposed()

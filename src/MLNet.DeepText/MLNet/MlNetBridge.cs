@@ -74,8 +74,13 @@ internal static class MlNetBridge
 
     // ---------- save / load ----------
 
-    public static object VersionInfo(string modelSignature, uint version, string loaderSignature) =>
-        s_members.Value.VersionInfoCtor.Invoke([modelSignature, version, version, version, typeof(MlNetBridge).Assembly.GetName().Name, loaderSignature, null]);
+    /// <summary>
+    /// ML.NET's version record: <paramref name="version"/> is written and needed to read what we write;
+    /// files from <paramref name="oldestReadable"/> (default: this version) on are accepted at load time.
+    /// </summary>
+    public static object VersionInfo(string modelSignature, uint version, string loaderSignature, uint? oldestReadable = null) =>
+        s_members.Value.VersionInfoCtor.Invoke([modelSignature, version, version, oldestReadable ?? version,
+            typeof(MlNetBridge).Assembly.GetName().Name, loaderSignature, null]);
 
     /// <summary>Writes our header through the save context and returns its main writer.</summary>
     public static BinaryWriter BeginSave(ModelSaveContext ctx, object versionInfo)
@@ -100,7 +105,33 @@ internal static class MlNetBridge
     public static void LoadBinaryStream(object ctx, string name, Action<BinaryReader> read)
     {
         if (!(bool)Invoke(s_members.Value.TryLoadBinaryStream, ctx, name, read)!)
-            throw new InvalidDataException($"The model file has no '{name}' entry; it is damaged or was not written by MLNet.DeepText.");
+            throw CheckedModelEntries.Damaged(ctx, name, "it is missing");
+    }
+
+    /// <summary>The name of the main entry ML.NET writes for every component.</summary>
+    public const string MainEntryName = "Model.key";
+
+    /// <summary>The model version written in a load context's header.</summary>
+    public static uint VersionWritten(object ctx)
+    {
+        var header = ctx.GetType().GetField("Header", Any)?.GetValue(ctx);
+        return header?.GetType().GetField("ModelVerWritten", Any)?.GetValue(header) is uint v ? v : 0;
+    }
+
+    /// <summary>The zip path of <paramref name="entry"/> in the component's directory, e.g. <c>TransformerChain/Transform_001/Weights.bin</c>.</summary>
+    public static string EntryPath(object ctx, string entry) =>
+        ctx.GetType().GetField("Directory", Any)?.GetValue(ctx) is string { Length: > 0 } dir ? $"{dir}/{entry}" : entry;
+
+    /// <summary>The path of the model file being loaded, when ML.NET reads it from a file (best effort: null otherwise).</summary>
+    public static string? ModelFileName(object ctx)
+    {
+        try
+        {
+            var repository = ctx.GetType().GetField("Repository", Any)?.GetValue(ctx);
+            var archive = repository?.GetType().GetField("_archive", Any)?.GetValue(repository);
+            return archive?.GetType().GetField("_archiveStream", Any)?.GetValue(archive) is FileStream file ? $"'{file.Name}'" : null;
+        }
+        catch (Exception) { return null; }
     }
 
     /// <summary>

@@ -119,7 +119,8 @@ public sealed class ShortenTextTransformer : ITransformer
 {
     internal const string LoaderSignature = "DeepTextShortenText";
     private const string ModelSignature = "DTXTSHRT";
-    private const uint FormatVersion = 0x00010001;
+    private const uint FormatVersion = 0x00010002;          // 1.2: checksummed (CheckedModelEntries)
+    private const uint UncheckedFormatVersion = 0x00010001; // 1.1: still read
 
     internal TextShortener Shortener { get; }
     /// <summary>The column read.</summary>
@@ -166,16 +167,24 @@ public sealed class ShortenTextTransformer : ITransformer
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        var writer = MlNetBridge.BeginSave(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
-        writer.Write(JsonSerializer.Serialize(new Saved(InputColumnName, OutputColumnName, [.. Shortener.StopWords.Order(StringComparer.Ordinal)],
-            Shortener.RemovePunctuation, Shortener.RemoveRecurringWords, Shortener.FrequentWords?.Order(StringComparer.Ordinal).ToArray())));
+        var json = JsonSerializer.Serialize(new Saved(InputColumnName, OutputColumnName, [.. Shortener.StopWords.Order(StringComparer.Ordinal)],
+            Shortener.RemovePunctuation, Shortener.RemoveRecurringWords, Shortener.FrequentWords?.Order(StringComparer.Ordinal).ToArray()));
+        CheckedModelEntries.Save(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature), System.Text.Encoding.UTF8.GetBytes(json));
     }
 
     /// <summary>Called by ML.NET's model loader (registered by <see cref="DeepTextCatalog.RegisterDeepText"/>).</summary>
     internal static ShortenTextTransformer Create(IHostEnvironment env, object ctx)
     {
-        var reader = MlNetBridge.BeginLoad(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
-        var s = JsonSerializer.Deserialize<Saved>(reader.ReadString()) ?? throw new InvalidDataException("Empty ShortenText model entry.");
+        var versionInfo = MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, oldestReadable: UncheckedFormatVersion);
+        Saved? s;
+        try
+        {
+            s = MlNetBridge.VersionWritten(ctx) < FormatVersion
+                ? JsonSerializer.Deserialize<Saved>(MlNetBridge.BeginLoad(ctx, versionInfo).ReadString())
+                : JsonSerializer.Deserialize<Saved>(CheckedModelEntries.Load(ctx, versionInfo).Header);
+        }
+        catch (JsonException e) { throw CheckedModelEntries.Damaged(ctx, MlNetBridge.MainEntryName, $"its settings cannot be read ({e.Message})", e); }
+        if (s is null) throw CheckedModelEntries.Damaged(ctx, MlNetBridge.MainEntryName, "its settings are empty");
         return new ShortenTextTransformer(new TextShortener(s.StopWords, s.RemovePunctuation, s.RemoveRecurringWords, s.FrequentWords),
             s.OutputColumnName, s.InputColumnName);
     }

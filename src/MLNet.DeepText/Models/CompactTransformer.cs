@@ -1,3 +1,4 @@
+using MLNet.DeepText.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -285,7 +286,7 @@ public sealed class DropPath : Module<Tensor, Tensor>
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[0] = x.shape[0];
-        var keep = rand(shape, dtype: x.dtype, device: x.device).ge_(_p);
+        var keep = TorchRandom.Uniform(shape, x.dtype, x.device).ge_(_p);
         return x.mul(keep).div_(1 - _p);
     }
 }

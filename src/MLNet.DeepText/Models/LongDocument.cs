@@ -1,3 +1,4 @@
+using MLNet.DeepText.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -196,7 +197,7 @@ public sealed class LongDocumentClassifier : TextClassifier
     /// </summary>
     internal static Tensor SampleChunks(Tensor real, int count)
     {
-        var keys = rand(real.shape, device: real.device).add(real.logical_not().to_type(ScalarType.Float32));   // real in [0, 1), padding in [1, 2)
+        var keys = TorchRandom.Uniform(real.shape, ScalarType.Float32, real.device).add(real.logical_not().to_type(ScalarType.Float32));   // real in [0, 1), padding in [1, 2)
         return keys.topk(count, dim: 1, largest: false).indexes.sort(dim: 1).Values;
     }
 

@@ -1,3 +1,4 @@
+using MLNet.DeepText.Training;
 using MLNet.DeepText.Text;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -51,7 +52,7 @@ public sealed class MaskedTokenObjective : nn.Module
     /// </summary>
     public Tensor? Loss(CompactTransformerClassifier encoder, Tensor ids, Tensor paddingMask)
     {
-        var masked = rand(ids.shape, device: ids.device).lt(MaskFraction).logical_and(paddingMask);
+        var masked = TorchRandom.Uniform(ids.shape, ScalarType.Float32, ids.device).lt(MaskFraction).logical_and(paddingMask);
         var where = masked.nonzero();                                                  // [M, 2]: (chunk, token)
         if (where.shape[0] == 0) return null;
         var (states, _) = encoder.EncodePositions(ids.masked_fill(masked, Vocabulary.Unknown), paddingMask);   // [n, P, D]

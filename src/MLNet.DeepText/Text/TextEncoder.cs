@@ -30,13 +30,68 @@ public sealed class TextEncoder
         _tokenizer = DeepTextTokenizers.Get(tokenizerName);
     }
 
-    /// <summary>The tokenizer's ids for <paramref name="text"/>, truncated by the policy.</summary>
+    /// <summary>Texts up to this many characters are tokenized in one call.</summary>
+    internal const int WholeTextChars = 4096;
+    /// <summary>Longer texts are tokenized in segments of about this many characters (see <see cref="SegmentBounds"/>).</summary>
+    private const int SegmentChars = 256;
+
+    /// <summary>
+    /// The tokenizer's ids for <paramref name="text"/>, truncated by the policy. The work is bounded by what
+    /// <see cref="MaxTokens"/> can use, whatever the text: a long text is tokenized segment by segment from the end(s)
+    /// the policy keeps, and only until enough tokens are found; the middle is never read. (BPE tokenizers are quadratic
+    /// in the length of an unbroken word, so one megabyte without a space would otherwise take minutes.)
+    /// </summary>
     public int[] Tokenize(ReadOnlySpan<char> text)
     {
         if (text.IsEmpty) return [];
-        if (Truncation == TruncationPolicy.Head)
-            return [.. _tokenizer.EncodeToIds(text, MaxTokens, out _, out _)];
-        return Truncate(_tokenizer.EncodeToIds(text));
+        if (text.Length <= WholeTextChars)
+            return Truncation == TruncationPolicy.Head
+                ? [.. _tokenizer.EncodeToIds(text, MaxTokens, out _, out _)]
+                : Truncate(_tokenizer.EncodeToIds(text));
+
+        var bounds = SegmentBounds(text);
+        int segments = bounds.Count - 1, next = 0, previous = segments;
+        var front = new List<int>();
+        if (Truncation != TruncationPolicy.Tail)
+            while (next < previous && front.Count < MaxTokens) front.AddRange(Encode(text, bounds, next++));
+        var back = new List<IReadOnlyList<int>>();
+        int backCount = 0;
+        if (Truncation != TruncationPolicy.Head)
+            while (previous > next && backCount < MaxTokens)
+            {
+                var ids = Encode(text, bounds, --previous);
+                back.Add(ids);
+                backCount += ids.Count;
+            }
+        // Either every segment was read, or each end read holds at least MaxTokens tokens: both give what truncating
+        // the whole text's tokens gives.
+        for (int i = back.Count - 1; i >= 0; i--) front.AddRange(back[i]);
+        return Truncate(front);
+    }
+
+    private IReadOnlyList<int> Encode(ReadOnlySpan<char> text, List<int> bounds, int segment) =>
+        _tokenizer.EncodeToIds(text[bounds[segment]..bounds[segment + 1]]);
+
+    /// <summary>
+    /// Cuts a text into segments of at least <see cref="SegmentChars"/> characters, each ending where whitespace is
+    /// followed by a non-space (cut before that whitespace). Word-level pre-tokenizers (tiktoken's, BERT's) split there
+    /// anyway, so the segments' tokens are the whole text's. A run of more than 4 × <see cref="SegmentChars"/>
+    /// characters without such a place is cut anyway (never inside a surrogate pair): only there can tokens differ.
+    /// </summary>
+    internal static List<int> SegmentBounds(ReadOnlySpan<char> text)
+    {
+        var bounds = new List<int> { 0 };
+        int last = 0;
+        for (int k = 1; k < text.Length - 1; k++)
+        {
+            int length = k - last;
+            if (length < SegmentChars) continue;
+            bool atWordStart = char.IsWhiteSpace(text[k]) && !char.IsWhiteSpace(text[k + 1]);
+            bool forced = length >= 4 * SegmentChars && !char.IsLowSurrogate(text[k]);
+            if (atWordStart || forced) bounds.Add(last = k);
+        }
+        bounds.Add(text.Length);
+        return bounds;
     }
 
     /// <summary>

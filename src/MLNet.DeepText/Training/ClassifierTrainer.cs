@@ -87,7 +87,9 @@ public sealed class ClassifierTrainer
             }
             bool stoppedEarly = epoch < s.MaxEpochs;
             Restore(model, best!);
-            return new TrainingSummary(Math.Min(epoch, s.MaxEpochs), bestEpoch, bestAccuracy, bestLoss, step, clock.Elapsed, stoppedEarly);
+            bool validated = validation.Count > 0;
+            return new TrainingSummary(Math.Min(epoch, s.MaxEpochs), bestEpoch, validated ? bestAccuracy : null, validated ? bestLoss : null,
+                step, clock.Elapsed, stoppedEarly);
         }
         finally
         {
@@ -97,6 +99,7 @@ public sealed class ClassifierTrainer
 
     private double TrainStep(TextClassifier model, Parameter[] trainable, AdamW optimizer, TokenizedDataset data, int[] batch)
     {
+        using var native = ProcessExitGate.Enter();
         using var scope = NewDisposeScope();
         var (ids, mask) = Collate.Pad(data.Sequences, batch, _device);
         var target = tensor(batch.Select(i => (long)data.Labels[i]).ToArray(), device: _device);

@@ -13,7 +13,7 @@ public static class DeviceSelector
     /// </summary>
     public static Device Select(string? requested, int? gpuDeviceId, bool fallbackToCpu, Action<string>? log = null)
     {
-        TorchRuntime.EnsureInitialized();
+        if (TorchRuntime.EnsureInitialized() is { } note) log?.Invoke(note);
         if (!string.IsNullOrWhiteSpace(requested))
         {
             var device = torch.device(requested);

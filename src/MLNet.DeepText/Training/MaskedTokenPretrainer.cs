@@ -24,7 +24,7 @@ public sealed class MaskedTokenPretrainer(TrainingSettings settings, Device devi
         var chunks = Chunks(spec, documents);
         if (chunks.Count == 0 || epochs <= 0) return [];
         var encoder = model.LocalEncoder;
-        using var objective = new MaskedTokenObjective(spec.LocalSpec);
+        using var objective = TorchRandom.Build(settings.Seed, () => new MaskedTokenObjective(spec.LocalSpec));
         objective.to(device);
         var trainable = encoder.parameters().Where(p => p.requires_grad).Concat(objective.parameters()).ToArray();
         using var optimizer = new AdamW(trainable.Select(p => (p, p.dim() >= 2)), settings.LearningRate, settings.WeightDecay);
@@ -42,6 +42,7 @@ public sealed class MaskedTokenPretrainer(TrainingSettings settings, Device devi
                 CancellationToken.ThrowIfCancellationRequested();
                 if (IsCanceled?.Invoke() == true) throw new OperationCanceledException("Training was canceled.");
                 optimizer.LearningRate = LearningRateSchedule.WarmupCosine(step, totalSteps, (int)Math.Round(totalSteps * settings.WarmupFraction), settings.LearningRate);
+                using var native = ProcessExitGate.Enter();
                 using var scope = NewDisposeScope();
                 var (ids, mask) = Collate.Pad(chunks, order[start..Math.Min(start + ChunksPerStep, order.Length)], device);
                 optimizer.ZeroGrad();

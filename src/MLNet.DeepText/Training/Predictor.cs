@@ -28,6 +28,7 @@ public static class Predictor
             using var _ = no_grad();
             foreach (var batch in LengthBucketBatcher.SortedBatches(sequences, batchSize))
             {
+                using var native = ProcessExitGate.Enter();
                 using var scope = NewDisposeScope();
                 var (ids, mask) = Collate.Pad(sequences, batch, device);
                 var values = output(ids, mask).to(float32).cpu();

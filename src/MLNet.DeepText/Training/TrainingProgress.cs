@@ -21,5 +21,13 @@ public sealed record TrainingProgress(
 }
 
 /// <summary>What a training run did.</summary>
-public sealed record TrainingSummary(int EpochsRun, int BestEpoch, double BestValidationAccuracy, double BestValidationLoss,
+/// <param name="EpochsRun">Epochs trained (early stopping may end before <c>MaxEpochs</c>).</param>
+/// <param name="BestEpoch">The epoch whose weights the model keeps.</param>
+/// <param name="BestValidationAccuracy">Validation accuracy of the kept epoch; null when there was no validation data
+/// (<c>ValidationFraction = 0</c>, or too few rows to hold any out), in which case the epoch with the lowest training loss is kept.</param>
+/// <param name="BestValidationLoss">Validation cross-entropy of the kept epoch; null when there was no validation data.</param>
+/// <param name="Steps">Optimizer steps taken.</param>
+/// <param name="Elapsed">Wall time of the training loop.</param>
+/// <param name="StoppedEarly">True when early stopping ended training before <c>MaxEpochs</c>.</param>
+public sealed record TrainingSummary(int EpochsRun, int BestEpoch, double? BestValidationAccuracy, double? BestValidationLoss,
     int Steps, TimeSpan Elapsed, bool StoppedEarly);
