@@ -49,7 +49,7 @@ var path = Path.Combine(Path.GetTempPath(), "quickstart-tickets-model.zip");
 ml.Model.Save(model, data.Schema, path);
 Console.WriteLine($"Saved to {path} ({new FileInfo(path).Length / 1024} KiB).");
 
-var serving = new MLContext().RegisterDeepText();      // the one call a loading process needs
+var serving = new MLContext();                          // nothing to register: Model.Load finds DeepText by itself
 var loaded = serving.Model.Load(path, out _);
 var engine = serving.Model.CreatePredictionEngine<Ticket, TicketPrediction>(loaded);
 string[] newTickets =

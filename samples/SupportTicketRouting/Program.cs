@@ -43,7 +43,7 @@ ml.Model.Save(result.BestModel, ((IDataView)tickets).Schema, path);
 Console.WriteLine($"Saved to {path} ({new FileInfo(path).Length / 1024.0:F0} KiB).");
 
 // 3. The serving side: a fresh MLContext, one registration call, ML.NET's own Load, a PredictionEngine.
-var serving = new MLContext().RegisterDeepText();
+var serving = new MLContext();
 var router = serving.Model.Load(path, out _);
 using var engine = serving.Model.CreatePredictionEngine<IncomingTicket, RoutedTicket>(router);
 string[] incoming =

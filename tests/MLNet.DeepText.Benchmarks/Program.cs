@@ -394,7 +394,7 @@ static string ModelName(string model) => model switch
 
 static int Score(Dictionary<string, string> a)
 {
-    var ml = new MLContext().RegisterDeepText();
+    var ml = new MLContext();
     var model = ml.Model.Load(a["model"], out _);
     var scored = model.Transform(TsvData.LoadFrame(a["data"]));
     using var writer = new StreamWriter(a["out"]);

@@ -119,7 +119,7 @@ public class ModelComparisonTests
         try
         {
             ml.Model.Save(result.BestModel, data.Schema, path);
-            var loaded = new MLContext().RegisterDeepText().Model.Load(path, out _);
+            var loaded = new MLContext().Model.Load(path, out _);
             var engine = ml.Model.CreatePredictionEngine<Ticket, LabeledPrediction>(loaded);
             Assert.Equal("billing", engine.Predict(new Ticket { Text = "please refund the invoice" }).PredictedLabel);
             (loaded as IDisposable)?.Dispose();

@@ -20,7 +20,7 @@ public class SaveLoadTests(TrainedModel trained) : IClassFixture<TrainedModel>
             Assert.Equal(before, trained.Scores(same, trained.Test));
             Assert.NotNull(schema.GetColumnOrNull("Queue"));
 
-            var fresh = new MLContext().RegisterDeepText();
+            var fresh = new MLContext();
             var loaded = fresh.Model.Load(path, out _);
             Assert.Equal(before, trained.Scores(loaded, fresh.Data.LoadFromEnumerable(trained.TestRows)));
             var predicted = fresh.Data.CreateEnumerable<TicketPrediction>(loaded.Transform(fresh.Data.LoadFromEnumerable(trained.TestRows)), false)
@@ -33,45 +33,17 @@ public class SaveLoadTests(TrainedModel trained) : IClassFixture<TrainedModel>
     }
 
     [Fact]
-    public void Loading_without_registration_fails_with_ML_NET_s_error_and_succeeds_after_it()
+    public void A_fresh_context_loads_without_registration_and_scores_identically()
     {
         var path = Path.Combine(Path.GetTempPath(), $"deeptext-{Guid.NewGuid():N}.zip");
         try
         {
             trained.ML.Model.Save(trained.Model, trained.Train.Schema, path);
             var fresh = new MLContext();
-            Assert.ThrowsAny<Exception>(() => fresh.Model.Load(path, out _));
-            using var loaded = (IDisposable)fresh.RegisterDeepText().Model.Load(path, out _);
+            using var loaded = (IDisposable)fresh.Model.Load(path, out _);
+            Assert.Equal(trained.Scores(trained.Model, trained.Test), trained.Scores((ITransformer)loaded, trained.Test));
         }
         finally { File.Delete(path); }
-    }
-
-    [Fact]
-    public void Round_trip_in_a_fresh_process_gives_identical_scores()
-    {
-        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
-        try
-        {
-            var modelPath = Path.Combine(dir, "model.zip");
-            var dataPath = Path.Combine(dir, "test.tsv");
-            var outPath = Path.Combine(dir, "scores.tsv");
-            trained.ML.Model.Save(trained.Model, trained.Train.Schema, modelPath);
-            File.WriteAllLines(dataPath, ["Queue\tText", .. trained.TestRows.Select(r => $"{r.Queue}\t{r.Text}")]);
-
-            // The benchmarks program's 'score' command loads the model in a new process (built next to the tests).
-            var tool = Path.Combine(AppContext.BaseDirectory.Replace("MLNet.DeepText.Tests", "MLNet.DeepText.Benchmarks"), "MLNet.DeepText.Benchmarks.dll");
-            Assert.True(File.Exists(tool), $"not built: {tool}");
-            var psi = new ProcessStartInfo("dotnet", ["exec", tool, "score", "--model", modelPath, "--data", dataPath, "--out", outPath])
-            { RedirectStandardError = true, RedirectStandardOutput = true };
-            using var child = Process.Start(psi)!;
-            var stderr = child.StandardError.ReadToEnd();
-            child.WaitForExit();
-            Assert.True(child.ExitCode == 0, stderr);
-
-            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
-            Assert.Equal(trained.Scores(trained.Model, trained.Test), fromChild);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]
@@ -124,7 +96,7 @@ public class SaveLoadTests(TrainedModel trained) : IClassFixture<TrainedModel>
         try
         {
             ml.Model.Save(model, data.Schema, path);
-            var loaded = new MLContext().RegisterDeepText().Model.Load(path, out _);
+            var loaded = new MLContext().Model.Load(path, out _);
             var predicted = ml.Data.CreateEnumerable<NumericPrediction>(loaded.Transform(data), false).Select(p => p.PredictedCode).ToArray();
             Assert.All(predicted, code => Assert.InRange(code, 100, 103));
             Assert.True(predicted.Zip(rows).Count(p => p.First == p.Second.Code) > 150);

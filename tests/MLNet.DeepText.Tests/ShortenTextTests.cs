@@ -95,7 +95,7 @@ public sealed class ShortenTextTests
         try
         {
             ml.Model.Save(model, data.Schema, path);
-            var loaded = new MLContext().RegisterDeepText().Model.Load(path, out _);
+            var loaded = new MLContext().Model.Load(path, out _);
             Assert.Equal(model.Transform(test).GetColumn<string>("Short"), loaded.Transform(test).GetColumn<string>("Short"));
         }
         finally { File.Delete(path); }

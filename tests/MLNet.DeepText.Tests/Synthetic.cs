@@ -82,7 +82,7 @@ public static class Synthetic
         try
         {
             ml.Model.Save(model, inputSchema, path);
-            var loaded = new MLContext().RegisterDeepText().Model.Load(path, out _);
+            var loaded = new MLContext().Model.Load(path, out _);
             try
             {
                 var before = model.Transform(data).GetColumn<float[]>("Score").ToArray();

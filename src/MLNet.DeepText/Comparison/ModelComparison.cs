@@ -129,7 +129,6 @@ public static class ModelComparisonCatalog
         var env = MlNetBridge.GetEnvironment(catalog);
         var (gpu, fallback) = MlNetBridge.GetDeviceSettings(env);
         var ml = new MLContext(options.Seed) { GpuDeviceId = gpu, FallbackToCpu = fallback };
-        ml.RegisterDeepText();
 
         // Label keys once, from all rows, so every fold and the refit agree on what key i means.
         bool isKey = label.Type is KeyDataViewType;

@@ -222,9 +222,9 @@ public static class DeepTextCatalog
     }
 
     /// <summary>
-    /// Lets <c>mlContext.Model.Load</c> read models that contain DeepText transformers. Call it once on an
-    /// <see cref="MLContext"/> that has not created a DeepText trainer (for example in a process that only
-    /// loads and scores a saved model). The trainer catalog methods call it for you.
+    /// Registers DeepText's model loaders in <paramref name="mlContext"/>'s component catalog. Not needed:
+    /// <c>mlContext.Model.Load</c> finds them by itself, because a saved model names this assembly and ML.NET
+    /// registers the loaders it declares. Kept so that code written for earlier versions still compiles.
     /// </summary>
     public static MLContext RegisterDeepText(this MLContext mlContext)
     {
@@ -233,9 +233,6 @@ public static class DeepTextCatalog
         return mlContext;
     }
 
-    internal static void Register(IHostEnvironment env)
-    {
-        MlNetBridge.RegisterLoader(env.ComponentCatalog, typeof(DeepTextTransformer), DeepTextTransformer.LoaderSignature);
-        MlNetBridge.RegisterLoader(env.ComponentCatalog, typeof(ShortenTextTransformer), ShortenTextTransformer.LoaderSignature);
-    }
+    /// <summary>Registers this assembly's loaders (the build weaves them in: eng/MlNetLoaderWeaving.targets); ML.NET does it once per catalog.</summary>
+    internal static void Register(IHostEnvironment env) => env.ComponentCatalog.RegisterAssembly(typeof(DeepTextCatalog).Assembly);
 }

@@ -209,7 +209,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         return stream.ToArray();
     }
 
-    /// <summary>Called by ML.NET's model loader (registered by <see cref="DeepTextCatalog.RegisterDeepText"/>).</summary>
+    /// <summary>Called by ML.NET's model loader, which finds it through the [LoadableClass] attribute the build weaves in.</summary>
     internal static DeepTextTransformer Create(IHostEnvironment env, object ctx)
     {
         var versionInfo = MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, oldestReadable: UncheckedFormatVersion);

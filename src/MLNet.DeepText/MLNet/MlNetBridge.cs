@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -9,8 +8,7 @@ namespace MLNet.DeepText;
 /// <summary>
 /// The one place that reaches ML.NET internals (by reflection), because ML.NET 5 offers no public way for a
 /// third-party transformer to take part in <c>mlContext.Model.Save/Load</c> (research/mlnet.md §2):
-/// writing and reading model streams, registering our loader in a <see cref="ComponentCatalog"/>,
-/// making <see cref="SchemaShape.Column"/>s, reading a catalog's environment and a host's cancel flag.
+/// writing and reading model streams, making <see cref="SchemaShape.Column"/>s, reading a catalog's environment and a host's cancel flag.
 /// Every member is looked up once; if one is missing (an ML.NET version we do not support) the first use
 /// fails with a message that says so.
 /// </summary>
@@ -19,13 +17,11 @@ internal static class MlNetBridge
     private const BindingFlags Any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
     private static readonly Assembly s_core = typeof(ModelSaveContext).Assembly;
     private static readonly Lazy<Members> s_members = new(Resolve);
-    private static readonly ConditionalWeakTable<ComponentCatalog, HashSet<string>> s_registered = new();
 
     private sealed record Members(
         Type VersionInfo, ConstructorInfo VersionInfoCtor,
         MethodInfo SaveCheckAtModel, MethodInfo SetVersionInfo, FieldInfo SaveWriter, MethodInfo SaveBinaryStream,
         Type LoadContext, MethodInfo LoadCheckAtModel, FieldInfo LoadReader, MethodInfo TryLoadBinaryStream,
-        ConstructorInfo LoadableClassAttributeCtor, Type SignatureLoadModel, ConstructorInfo LoadableClassInfoCtor, MethodInfo AddClass,
         ConstructorInfo SchemaShapeColumnCtor, PropertyInfo CatalogEnvironment);
 
     /// <summary>Fails with a clear message unless every internal member the bridge needs is present.</summary>
@@ -37,10 +33,6 @@ internal static class MlNetBridge
         {
             var versionInfo = Need(s_core.GetType("Microsoft.ML.VersionInfo"), "type Microsoft.ML.VersionInfo");
             var loadContext = Need(s_core.GetType("Microsoft.ML.ModelLoadContext"), "type Microsoft.ML.ModelLoadContext");
-            var attribute = Need(s_core.GetType("Microsoft.ML.LoadableClassAttribute"), "type Microsoft.ML.LoadableClassAttribute");
-            var attributeBase = Need(s_core.GetType("Microsoft.ML.LoadableClassAttributeBase"), "type Microsoft.ML.LoadableClassAttributeBase");
-            var signature = Need(s_core.GetType("Microsoft.ML.SignatureLoadModel"), "type Microsoft.ML.SignatureLoadModel");
-            var classInfo = Need(typeof(ComponentCatalog).GetNestedType("LoadableClassInfo", Any), "type ComponentCatalog.LoadableClassInfo");
             var internalCatalog = Need(typeof(SchemaShape).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog")
                 ?? typeof(MLContext).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog"), "type Microsoft.ML.Data.IInternalCatalog");
             var save = typeof(ModelSaveContext);
@@ -55,10 +47,6 @@ internal static class MlNetBridge
                 Need(loadContext.GetMethod("CheckAtModel", Any, [versionInfo]), "ModelLoadContext.CheckAtModel(VersionInfo)"),
                 Need(loadContext.GetField("Reader", Any), "ModelLoadContext.Reader"),
                 Need(loadContext.GetMethod("TryLoadBinaryStream", Any, [typeof(string), typeof(Action<BinaryReader>)]), "ModelLoadContext.TryLoadBinaryStream"),
-                Need(attribute.GetConstructor(Any, [typeof(Type), typeof(Type), typeof(Type), typeof(Type), typeof(string), typeof(string[])]), "LoadableClassAttribute(..)"),
-                signature,
-                Need(classInfo.GetConstructor(Any, [attributeBase, typeof(MethodInfo), typeof(ConstructorInfo), typeof(MethodInfo), typeof(bool)]), "LoadableClassInfo(..)"),
-                Need(typeof(ComponentCatalog).GetMethod("AddClass", Any), "ComponentCatalog.AddClass"),
                 Need(typeof(SchemaShape.Column).GetConstructor(Any, [typeof(string), typeof(SchemaShape.Column.VectorKind), typeof(DataViewType), typeof(bool), typeof(SchemaShape)]), "SchemaShape.Column(..)"),
                 Need(internalCatalog.GetProperty("Environment", Any), "IInternalCatalog.Environment"));
         }
@@ -132,24 +120,6 @@ internal static class MlNetBridge
             return archive?.GetType().GetField("_archiveStream", Any)?.GetValue(archive) is FileStream file ? $"'{file.Name}'" : null;
         }
         catch (Exception) { return null; }
-    }
-
-    /// <summary>
-    /// Registers a loader in <paramref name="catalog"/> so that <c>mlContext.Model.Load</c> can rebuild
-    /// <paramref name="instanceType"/> through its <c>static Create(IHostEnvironment, object)</c> method.
-    /// </summary>
-    public static void RegisterLoader(ComponentCatalog catalog, Type instanceType, string loaderSignature)
-    {
-        var m = s_members.Value;
-        lock (s_registered)
-        {
-            if (!s_registered.GetOrCreateValue(catalog).Add(loaderSignature)) return;
-            var create = instanceType.GetMethod("Create", Any, [typeof(IHostEnvironment), typeof(object)])
-                ?? throw new MissingMethodException(instanceType.FullName, "Create(IHostEnvironment, object)");
-            var attribute = m.LoadableClassAttributeCtor.Invoke([instanceType, instanceType, null, m.SignatureLoadModel, instanceType.Name, new[] { loaderSignature }]);
-            var info = m.LoadableClassInfoCtor.Invoke([attribute, null, null, create, true]);
-            Invoke(m.AddClass, catalog, info, new[] { loaderSignature }, false);
-        }
     }
 
     // ---------- other internals ----------

@@ -172,7 +172,7 @@ public sealed class ShortenTextTransformer : ITransformer
         CheckedModelEntries.Save(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature), System.Text.Encoding.UTF8.GetBytes(json));
     }
 
-    /// <summary>Called by ML.NET's model loader (registered by <see cref="DeepTextCatalog.RegisterDeepText"/>).</summary>
+    /// <summary>Called by ML.NET's model loader, which finds it through the [LoadableClass] attribute the build weaves in.</summary>
     internal static ShortenTextTransformer Create(IHostEnvironment env, object ctx)
     {
         var versionInfo = MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, oldestReadable: UncheckedFormatVersion);

@@ -73,10 +73,11 @@ public sealed class TextEncoder
         _tokenizer.EncodeToIds(text[bounds[segment]..bounds[segment + 1]]);
 
     /// <summary>
-    /// Cuts a text into segments of at least <see cref="SegmentChars"/> characters, each ending where whitespace is
-    /// followed by a non-space (cut before that whitespace). Word-level pre-tokenizers (tiktoken's, BERT's) split there
-    /// anyway, so the segments' tokens are the whole text's. A run of more than 4 × <see cref="SegmentChars"/>
-    /// characters without such a place is cut anyway (never inside a surrogate pair): only there can tokens differ.
+    /// Cuts a text into segments of at least <see cref="SegmentChars"/> characters, cutting before a single space between
+    /// two non-space characters. No pre-token of tiktoken's patterns (nor of BERT's) runs from a non-space into a following
+    /// space, and none looks behind, so a whole-text tokenization has a token boundary there too and the segments' tokens
+    /// are exactly the whole text's. A run of more than 4 × <see cref="SegmentChars"/> characters without such a place is
+    /// cut anyway (never inside a surrogate pair): only there can tokens differ.
     /// </summary>
     internal static List<int> SegmentBounds(ReadOnlySpan<char> text)
     {
@@ -86,7 +87,7 @@ public sealed class TextEncoder
         {
             int length = k - last;
             if (length < SegmentChars) continue;
-            bool atWordStart = char.IsWhiteSpace(text[k]) && !char.IsWhiteSpace(text[k + 1]);
+            bool atWordStart = text[k] == ' ' && !char.IsWhiteSpace(text[k - 1]) && !char.IsWhiteSpace(text[k + 1]);
             bool forced = length >= 4 * SegmentChars && !char.IsLowSurrogate(text[k]);
             if (atWordStart || forced) bounds.Add(last = k);
         }

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+
+namespace MLNet.DeepText.Tests;
+
+/// <summary>Behaviour that only a separate process shows: loading with nothing registered, and ending during Fit.</summary>
+public class ProcessTests(TrainedModel trained) : IClassFixture<TrainedModel>
+{
+    [Fact]
+    public void A_plain_Model_Load_in_a_fresh_process_needs_no_registration_and_gives_identical_scores()
+    {
+        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
+        try
+        {
+            var modelPath = Path.Combine(dir, "model.zip");
+            var dataPath = Path.Combine(dir, "test.tsv");
+            var outPath = Path.Combine(dir, "scores.tsv");
+            trained.ML.Model.Save(trained.Model, trained.Train.Schema, modelPath);
+            File.WriteAllLines(dataPath, ["Queue\tText", .. trained.TestRows.Select(r => $"{r.Queue}\t{r.Text}")]);
+
+            var (exitCode, _, stderr) = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath);
+            Assert.True(exitCode == 0, stderr);
+            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.Equal(trained.Scores(trained.Model, trained.Test), fromChild);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Theory]
+    [InlineData("return")]
+    [InlineData("exit")]
+    public void Ending_the_process_during_Fit_exits_cleanly(string how)
+    {
+        var (exitCode, stdout, stderr) = Child.Run(TimeSpan.FromMinutes(3), "exit-during-fit", how);
+        Assert.Contains("ending the process during Fit", stdout);
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {stderr}");
+    }
+}
+
+/// <summary>Runs tests/MLNet.DeepText.Child (built with the tests; its path is in this assembly's metadata).</summary>
+internal static class Child
+{
+    private static readonly string s_path = typeof(Child).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "ChildProcess").Value!;
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, params string[] args)
+    {
+        Assert.True(File.Exists(s_path), $"not built: {s_path}");
+        var psi = new ProcessStartInfo("dotnet", ["exec", s_path, .. args]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var child = Process.Start(psi)!;
+        var stdout = child.StandardOutput.ReadToEndAsync();
+        var stderr = child.StandardError.ReadToEndAsync();
+        if (!child.WaitForExit(timeout))
+        {
+            child.Kill(entireProcessTree: true);
+            Assert.Fail($"the child process ({string.Join(' ', args)}) did not end within {timeout}");
+        }
+        child.WaitForExit();
+        return (child.ExitCode, stdout.Result, stderr.Result);
+    }
+}
