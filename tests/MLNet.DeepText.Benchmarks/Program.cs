@@ -21,6 +21,7 @@ using TorchSharp;
 //         (L·N layers) and the Ladder (L layers run N times), each in its own process, and prints markdown rows.
 //   throughput [--models staircase,transformer-compute] [--layers 2] [--steps 2] [--chunk 32] [--width 128] [--lengths 256,1024] [--tokens 4096]
 //         Tokens per second of training (forward + backward) and inference (forward) on random token batches of each length.
+//         MLNET_DEEPTEXT_MALLOC_TUNING=0 in the environment measures the default glibc allocator instead of the tuned one.
 //   scaling [--lengths 1024,4096,16384,65536] [--models longdoc,transformer] [--timeout-seconds 600]
 //         Time and peak memory to score one document of each length (random tokens), each in its own process; the plain
 //         Transformer reads the full length (libtorch's fused attention keeps its memory near-linear; time is quadratic).
@@ -174,8 +175,9 @@ static int Throughput(Dictionary<string, string> a)
 {
     int Int(string key, int fallback) => int.Parse(a.GetValueOrDefault(key, fallback.ToString()));
     int layers = Int("layers", 2), steps = Int("steps", 2), chunk = Int("chunk", 32), width = Int("width", 128), tokensPerBatch = Int("tokens", 4096);
+    string allocator = MLNet.DeepText.Training.TorchRuntime.EnsureInitialized() is null ? "default glibc allocator" : "allocator tuned (mallopt)";
     var device = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
-    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, device {device.type}, {tokensPerBatch:N0} tokens per batch, width {width}, FF {4 * width}, 4 heads");
+    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, device {device.type}, {tokensPerBatch:N0} tokens per batch, width {width}, FF {4 * width}, 4 heads, {allocator}");
     Console.WriteLine();
     Console.WriteLine("| model | parameters | T | training tokens/s | inference tokens/s |");
     Console.WriteLine("|---|---:|---:|---:|---:|");

@@ -3,11 +3,14 @@ using Microsoft.ML.Data;
 
 namespace MLNet.DeepText;
 
+/// <summary>Maps one text to another (a delegate type, since <c>Func</c> cannot take a span on .NET 8).</summary>
+internal delegate string TextMap(ReadOnlySpan<char> text);
+
 /// <summary>
 /// A view that adds one text column computed row by row from an input text column (lazily: the function runs only
 /// when the new column is read). The output schema is the input's plus the new column, last.
 /// </summary>
-internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column source, DataViewSchema schema, Func<ReadOnlySpan<char>, string> map) : IDataView
+internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column source, DataViewSchema schema, TextMap map) : IDataView
 {
     public DataViewSchema Schema => schema;
     public bool CanShuffle => input.CanShuffle;
@@ -37,7 +40,7 @@ internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column 
         new Cursor(cursor, source, schema, map, needed.Any(c => c.Index == input.Schema.Count));
 
     private sealed class Cursor(DataViewRowCursor inner, DataViewSchema.Column source, DataViewSchema schema,
-        Func<ReadOnlySpan<char>, string> map, bool outputActive) : DataViewRowCursor
+        TextMap map, bool outputActive) : DataViewRowCursor
     {
         public override DataViewSchema Schema => schema;
         public override long Position => inner.Position;
@@ -60,7 +63,7 @@ internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column 
 
     /// <summary>The new column's getter over a row of the input.</summary>
     internal static ValueGetter<TValue> MappedGetter<TValue>(DataViewRow row, DataViewSchema.Column source, DataViewSchema.Column column,
-        bool active, Func<ReadOnlySpan<char>, string> map)
+        bool active, TextMap map)
     {
         if (!active) throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
         if (typeof(TValue) != typeof(ReadOnlyMemory<char>))
@@ -78,12 +81,12 @@ internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column 
 
 /// <summary>The single-row path (PredictionEngine) of <see cref="MappedTextDataView"/>.</summary>
 internal sealed class MappedTextRowMapper(DataViewSchema inputSchema, DataViewSchema.Column source, DataViewSchema outputSchema,
-    Func<ReadOnlySpan<char>, string> map) : IRowToRowMapper
+    TextMap map) : IRowToRowMapper
 {
     public DataViewSchema InputSchema => inputSchema;
     public DataViewSchema OutputSchema => outputSchema;
     private DataViewSchema.Column Source => source;
-    private Func<ReadOnlySpan<char>, string> Map => map;
+    private TextMap Map => map;
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
         MappedTextDataView.Dependencies(inputSchema, source, dependingColumns);
