@@ -323,11 +323,14 @@ public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel
         var engine = trained.Engine();
         var rows = Synthetic.Tickets(1000, seed: 12);
         for (int i = 0; i < 5_000; i++) engine.Predict(rows[i % rows.Count]);   // warm up allocator and caches
+        var stats = TorchSharp.DisposeScopeManager.Statistics;
+        long liveBefore = stats.ThreadTotalLiveCount;
         GC.Collect(); GC.WaitForPendingFinalizers();
         long before = Process.GetCurrentProcess().WorkingSet64;
         for (int i = 0; i < 100_000; i++) engine.Predict(rows[i % rows.Count]);
         GC.Collect(); GC.WaitForPendingFinalizers();
         long after = Process.GetCurrentProcess().WorkingSet64;
+        Assert.Equal(liveBefore, stats.ThreadTotalLiveCount);                // no tensor outlives its prediction
         Assert.True(after < before * 1.05, $"working set grew from {before >> 20} MiB to {after >> 20} MiB over 100,000 predictions");
     }
 }
