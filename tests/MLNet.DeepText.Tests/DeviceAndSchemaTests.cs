@@ -29,7 +29,24 @@ public class DeviceAndSchemaTests
     {
         var ml = new MLContext(seed: 1);
         using var model = ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => { o.MaxEpochs = 1; o.Device = "cpu"; })).Fit(Keyed(ml));
+        Assert.Equal(TorchSharp.DeviceType.CPU, model.Device.type);
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => o.Device = "tpu")));
+        if (!TorchSharp.torch.cuda.is_available())
+        {
+            // An explicit "cuda" is honoured, not silently replaced by the CPU: with no GPU it fails and says why.
+            var e = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.TransformerEncoder(
+                Synthetic.TinyOptions(o => { o.MaxEpochs = 1; o.Device = "cuda"; })).Fit(Keyed(ml)));
+            Assert.Contains("CUDA is not available", e.Message);
+        }
+        // A loaded model picks its device from the loading MLContext: the CPU here, also with GpuDeviceId set and fallback allowed.
+        var path = Path.Combine(Path.GetTempPath(), $"deeptext-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, Keyed(ml).Schema, path);
+            using var loaded = (DeepTextTransformer)new MLContext { GpuDeviceId = 0, FallbackToCpu = true }.Model.Load(path, out _);
+            Assert.Equal(TorchSharp.torch.cuda.is_available() ? TorchSharp.DeviceType.CUDA : TorchSharp.DeviceType.CPU, loaded.Device.type);
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public class ModelComparisonTests
         var row = result.Leaderboard.Single(r => r.Candidate == "TransformerEncoder");
         Assert.Equal(expected.MicroAccuracy, row.MicroAccuracy, 12);
         Assert.Equal(expected.MacroAccuracy, row.MacroAccuracy, 12);
-        Assert.Equal(expected.LogLoss, row.LogLoss, 9);
+        Assert.Equal(expected.LogLoss, row.LogLoss, 1e-9);
         Assert.Equal(expected.MacroF1(), row.MacroF1, 12);
         Assert.Equal(model.ParameterCount, row.Parameters);
         Assert.True(result.Leaderboard.Single(r => r.Candidate == "FeaturizeText+SdcaMaximumEntropy").Parameters > 1000);   // features × classes

@@ -13,40 +13,13 @@ namespace MLNet.DeepText.Tests;
 /// </summary>
 public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel>
 {
-    /// <summary>A tiny estimator of every family (one epoch, small widths).</summary>
-    public static TheoryData<string> Families => ["TransformerEncoder", "CompactTransformer", "Staircase", "LongDocument"];
-
-    private static IEstimator<ITransformer> Tiny(MLContext ml, string family, Action<DeepTextOptions> configure)
-    {
-        DeepTextOptions options = family switch
-        {
-            "TransformerEncoder" => Synthetic.TinyOptions(),
-            "CompactTransformer" => new CompactTransformerOptions { Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, EmbeddingSize = 32 },
-            "Staircase" => new StaircaseOptions { ChunkSize = 8, EmbeddingSize = 32, NumberOfHeads = 2, FeedForwardSize = 64, NumberOfLayers = 1 },
-            "LongDocument" => new LongDocumentOptions { ChunkTokens = 16, EmbeddingSize = 32, Width = 32, NumberOfHeads = 2, LocalLayers = 1, GlobalLayers = 1 },
-            _ => throw new ArgumentOutOfRangeException(nameof(family)),
-        };
-        options.MaxTokens = 48; options.MaxEpochs = 1; options.MinTokenCount = 1; options.Seed = 7; options.BatchSize = 16;
-        configure(options);
-        var trainers = ml.MulticlassClassification.Trainers;
-        IEstimator<ITransformer> trainer = options switch
-        {
-            TransformerEncoderOptions o => trainers.TransformerEncoder(o),
-            CompactTransformerOptions o => trainers.CompactTransformer(o),
-            StaircaseOptions o => trainers.Staircase(o),
-            LongDocumentOptions o => trainers.LongDocument(o),
-            _ => throw new InvalidOperationException(),
-        };
-        return ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Append(trainer);
-    }
-
     [Theory]
-    [MemberData(nameof(Families))]
+    [MemberData(nameof(Synthetic.Families), MemberType = typeof(Synthetic))]
     public void Models_trained_without_validation_data_save_and_load(string family)
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Synthetic.Tickets(64, seed: 3));
-        using var model = (IDisposable)Tiny(ml, family, o => o.ValidationFraction = 0).Fit(data);
+        using var model = (IDisposable)Synthetic.TinyFamily(ml, family, o => o.ValidationFraction = 0).Fit(data);
         var classifier = ((IEnumerable<ITransformer>)model).OfType<DeepTextTransformer>().Single();
         Assert.Null(classifier.TrainingSummary!.BestValidationAccuracy);
         Synthetic.AssertSameScoresAfterSaveAndLoad(ml, (ITransformer)model, data.Schema, data);
@@ -67,7 +40,7 @@ public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new Ticket { Queue = "a", Text = "refund please" }, new Ticket { Queue = "b", Text = "app crashes" } });
-        using var model = (IDisposable)Tiny(ml, "TransformerEncoder", _ => { }).Fit(data);
+        using var model = (IDisposable)Synthetic.TinyFamily(ml, "TransformerEncoder", _ => { }).Fit(data);
         Synthetic.AssertSameScoresAfterSaveAndLoad(ml, (ITransformer)model, data.Schema, data);
     }
 
@@ -130,7 +103,7 @@ public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel
         rows.Add(new Ticket { Queue = "billing", Text = new string('z', 1_000_000) });
         rows.Add(new Ticket { Queue = "technical", Text = string.Concat(Enumerable.Repeat("漢字", 500_000)) });
         var clock = Stopwatch.StartNew();
-        using var model = (IDisposable)Tiny(ml, "TransformerEncoder", _ => { }).Fit(ml.Data.LoadFromEnumerable(rows));
+        using var model = (IDisposable)Synthetic.TinyFamily(ml, "TransformerEncoder", _ => { }).Fit(ml.Data.LoadFromEnumerable(rows));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"Fit took {clock.Elapsed.TotalSeconds:F1} s");
     }
 
@@ -141,7 +114,7 @@ public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel
         var ml = new MLContext(seed: 1);
         var rows = Synthetic.Tickets(80, seed: 5);
         for (int i = 0; i < odd.Length; i++) rows.Add(new Ticket { Queue = Synthetic.Queues[i % 4], Text = odd[i] });
-        using var model = (IDisposable)Tiny(ml, "TransformerEncoder", _ => { }).Fit(ml.Data.LoadFromEnumerable(rows));
+        using var model = (IDisposable)Synthetic.TinyFamily(ml, "TransformerEncoder", _ => { }).Fit(ml.Data.LoadFromEnumerable(rows));
         var engine = trained.Engine();
         foreach (var text in odd)
         {
@@ -179,7 +152,7 @@ public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel
         {
             var ml = new MLContext(seed: 1);
             var data = ml.Data.LoadFromEnumerable(Synthetic.Tickets(200, seed: 6));
-            using var model = (IDisposable)Tiny(ml, "TransformerEncoder", o => o.MaxEpochs = 2).Fit(data);
+            using var model = (IDisposable)Synthetic.TinyFamily(ml, "TransformerEncoder", o => o.MaxEpochs = 2).Fit(data);
             return ((ITransformer)model).Transform(data).GetColumn<float[]>("Score").ToArray();
         }
         var single = Fit();
@@ -221,7 +194,7 @@ public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Synthetic.Tickets(40, seed: 2));
-        using var other = (IDisposable)Tiny(ml, "Staircase", _ => { }).Fit(data);
+        using var other = (IDisposable)Synthetic.TinyFamily(ml, "Staircase", _ => { }).Fit(data);
         var otherPath = Path.Combine(Path.GetTempPath(), $"deeptext-{Guid.NewGuid():N}.zip");
         try
         {

@@ -55,9 +55,9 @@ public class SaveLoadTests(TrainedModel trained) : IClassFixture<TrainedModel>
         {
             var p = engine.Predict(trained.TestRows[i]);
             Assert.Equal(batch[i].Length, p.Score.Length);
-            for (int c = 0; c < p.Score.Length; c++) Assert.Equal(batch[i][c], p.Score[c], 5);
+            for (int c = 0; c < p.Score.Length; c++) Assert.Equal(batch[i][c], p.Score[c], 1e-5);
             Assert.Equal(Synthetic.Queues.Length, p.Score.Length);
-            Assert.Equal(1.0, p.Score.Sum(), 4);
+            Assert.Equal(1.0, p.Score.Sum(), 1e-4);
         }
     }
 
@@ -75,7 +75,7 @@ public class SaveLoadTests(TrainedModel trained) : IClassFixture<TrainedModel>
         {
             var single = engine.Predict(rows[i]);
             Assert.Equal(single.PredictedQueue, batched[i].PredictedQueue);
-            for (int c = 0; c < single.Score.Length; c++) Assert.Equal(single.Score[c], batched[i].Score[c], 5);
+            for (int c = 0; c < single.Score.Length; c++) Assert.Equal(single.Score[c], batched[i].Score[c], 1e-5);
         }
     }
 

@@ -107,11 +107,15 @@ public class StaircaseTests
             using var model = Model(variant, chunk, steps);
             using var _ = no_grad();
             var (ids, mask) = One(Tokens(21, 3));
+            using var trace = ModelTrace.Start();
             using var logits = model.forward(ids, mask);
             int padded = (21 + 1 + chunk - 1) / chunk * chunk;  // + class token, left-padded to whole chunks
+            int layers = 2;
             Assert.Equal(padded / chunk + steps - 1, model.LastCoreCalls);
-            Assert.All(model.LastPassCounts, p => Assert.Equal(steps, p));
-            Assert.Equal(padded, model.LastPassCounts.Length);
+            // Counted by the attention layers that ran: every core call is one attention per layer, and every position
+            // is a query in exactly Steps of them.
+            Assert.Equal(layers * model.LastCoreCalls, trace.AttentionCalls);
+            Assert.Equal((long)layers * steps * padded, trace.AttentionQueries);
         }
     }
 

@@ -75,6 +75,44 @@ public static class Synthetic
             .Append(ml.MulticlassClassification.Trainers.TransformerEncoder(options))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedQueue", "PredictedLabel"));
 
+    /// <summary>The four model families, for theories that every family must pass.</summary>
+    public static TheoryData<string> Families => ["TransformerEncoder", "CompactTransformer", "Staircase", "LongDocument"];
+
+    /// <summary>MapValueToKey("Label", "Queue") and a tiny trainer of <paramref name="family"/> (one epoch, small widths) configured by <paramref name="configure"/>.</summary>
+    /// <summary>The options type of <paramref name="family"/>.</summary>
+    public static Type TinyOptionsType(string family) => family switch
+    {
+        "TransformerEncoder" => typeof(TransformerEncoderOptions),
+        "CompactTransformer" => typeof(CompactTransformerOptions),
+        "Staircase" => typeof(StaircaseOptions),
+        "LongDocument" => typeof(LongDocumentOptions),
+        _ => throw new ArgumentOutOfRangeException(nameof(family)),
+    };
+
+    public static IEstimator<ITransformer> TinyFamily(MLContext ml, string family, Action<DeepTextOptions> configure)
+    {
+        DeepTextOptions options = family switch
+        {
+            "TransformerEncoder" => Synthetic.TinyOptions(),
+            "CompactTransformer" => new CompactTransformerOptions { Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, EmbeddingSize = 32 },
+            "Staircase" => new StaircaseOptions { ChunkSize = 8, EmbeddingSize = 32, NumberOfHeads = 2, FeedForwardSize = 64, NumberOfLayers = 1 },
+            "LongDocument" => new LongDocumentOptions { ChunkTokens = 16, EmbeddingSize = 32, Width = 32, NumberOfHeads = 2, LocalLayers = 1, GlobalLayers = 1 },
+            _ => throw new ArgumentOutOfRangeException(nameof(family)),
+        };
+        options.MaxTokens = 48; options.MaxEpochs = 1; options.MinTokenCount = 1; options.Seed = 7; options.BatchSize = 16;
+        configure(options);
+        var trainers = ml.MulticlassClassification.Trainers;
+        IEstimator<ITransformer> trainer = options switch
+        {
+            TransformerEncoderOptions o => trainers.TransformerEncoder(o),
+            CompactTransformerOptions o => trainers.CompactTransformer(o),
+            StaircaseOptions o => trainers.Staircase(o),
+            LongDocumentOptions o => trainers.LongDocument(o),
+            _ => throw new InvalidOperationException(),
+        };
+        return ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Append(trainer);
+    }
+
     /// <summary>Saves <paramref name="model"/>, loads it in a fresh <see cref="MLContext"/> (as another process would) and asserts identical scores on <paramref name="data"/>.</summary>
     public static void AssertSameScoresAfterSaveAndLoad(MLContext ml, ITransformer model, DataViewSchema inputSchema, IDataView data)
     {

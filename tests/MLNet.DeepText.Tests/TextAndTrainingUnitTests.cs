@@ -60,11 +60,11 @@ public class TextAndTrainingUnitTests
     [Fact]
     public void Learning_rate_warms_up_linearly_then_decays_to_zero()
     {
-        Assert.Equal(0.1, LearningRateSchedule.WarmupCosine(0, 100, 10, 1.0), 9);
-        Assert.Equal(1.0, LearningRateSchedule.WarmupCosine(9, 100, 10, 1.0), 9);
-        Assert.Equal(1.0, LearningRateSchedule.WarmupCosine(10, 100, 10, 1.0), 9);
-        Assert.Equal(0.5, LearningRateSchedule.WarmupCosine(55, 100, 10, 1.0), 9);
-        Assert.Equal(0.0, LearningRateSchedule.WarmupCosine(100, 100, 10, 1.0), 9);
+        Assert.Equal(0.1, LearningRateSchedule.WarmupCosine(0, 100, 10, 1.0), 1e-9);
+        Assert.Equal(1.0, LearningRateSchedule.WarmupCosine(9, 100, 10, 1.0), 1e-9);
+        Assert.Equal(1.0, LearningRateSchedule.WarmupCosine(10, 100, 10, 1.0), 1e-9);
+        Assert.Equal(0.5, LearningRateSchedule.WarmupCosine(55, 100, 10, 1.0), 1e-9);
+        Assert.Equal(0.0, LearningRateSchedule.WarmupCosine(100, 100, 10, 1.0), 1e-9);
     }
 
     [Fact]

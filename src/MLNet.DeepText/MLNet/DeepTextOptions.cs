@@ -103,11 +103,8 @@ public abstract class DeepTextOptions
         Range(nameof(EarlyStoppingPatience), EarlyStoppingPatience, 1, 100_000);
         Range(nameof(ValidationFraction), ValidationFraction, 0, 0.5);
         Range(nameof(PredictionBatchSize), PredictionBatchSize, 1, 4096);
-        if (Device is not null)
-        {
-            try { TorchSharp.torch.device(Device); }
-            catch (Exception e) { throw new ArgumentOutOfRangeException(nameof(Device), Device, $"Device must be 'cpu', 'cuda' or 'cuda:N' ({e.Message})."); }
-        }
+        if (Device is not null && !System.Text.RegularExpressions.Regex.IsMatch(Device, @"^(cpu|cuda(:\d+)?)$"))
+            Fail(nameof(Device), Device, "'cpu', 'cuda' or 'cuda:N' (whether CUDA is available is checked when training starts)");
     }
 
     internal TrainingSettings ToTrainingSettings(int seed) => new()

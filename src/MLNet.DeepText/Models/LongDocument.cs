@@ -109,12 +109,6 @@ public sealed class LongDocumentClassifier : TextClassifier
     /// <summary>Chunks the local encoder read in the last forward pass (all batch rows together).</summary>
     public long LastLocalChunks { get; private set; }
 
-    /// <summary>
-    /// Attention score entries (query × key pairs, summed over heads and layers) computed in the last forward pass:
-    /// the quantity that grows quadratically with length in a plain Transformer.
-    /// </summary>
-    public long LastAttentionScores { get; private set; }
-
     public override void SetEmbeddings(Tensor vectors) => local.SetEmbeddings(vectors);
 
     /// <summary>The chunk encoder shared by all chunks (for masked-token pretraining).</summary>
@@ -136,9 +130,7 @@ public sealed class LongDocumentClassifier : TextClassifier
     {
         if (_spec.Mode == LongDocumentMode.HeadTail)
         {
-            long positions = _spec.LocalSpec.TokensAfterTokenizer((int)Math.Min(ids.shape[1], _spec.LocalSpec.MaxTokens));
             LastLocalChunks = ids.shape[0];
-            LastAttentionScores = ids.shape[0] * _spec.Heads * _spec.LocalLayers * positions * positions;
             return local.Embed(ids, paddingMask);
         }
 
@@ -163,10 +155,7 @@ public sealed class LongDocumentClassifier : TextClassifier
         var vectors = EncodeChunks(selected.flatten(0, 1).index_select(0, rows), selectedMask.flatten(0, 1).index_select(0, rows));
         var z = zeros(batch * perDocument, _spec.Width, dtype: vectors.dtype, device: ids.device)
             .index_copy(0, rows, vectors).view(batch, perDocument, _spec.Width);        // [B, S, D]
-        long chunkPositions = _spec.LocalSpec.TokensAfterTokenizer(_spec.ChunkTokens);
         LastLocalChunks = rows.shape[0];
-        LastAttentionScores = rows.shape[0] * _spec.Heads * _spec.LocalLayers * chunkPositions * chunkPositions
-            + batch * _spec.Heads * _spec.GlobalLayers * perDocument * perDocument;
 
         // 4. Global stage over the chunk vectors, each with the position of its chunk in the document.
         z = z.add(CompactTransformerClassifier.Sinusoid(index, _spec.Width).mul(real.unsqueeze(-1)));

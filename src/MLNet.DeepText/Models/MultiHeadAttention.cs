@@ -49,6 +49,7 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
     public Tensor Attend(Tensor queries, Tensor keysAndValues, Tensor? mask, Tensor? scoreBias, RelativeKeys? relative = null)
     {
         long b = queries.shape[0], tq = queries.shape[1], tk = keysAndValues.shape[1];
+        ModelTrace.Attention(b, _heads, tq, tk);
         var q = SplitHeads(query.forward(queries), b, tq);
         var k = SplitHeads(key.forward(keysAndValues), b, tk);
         var v = SplitHeads(value.forward(keysAndValues), b, tk);

@@ -93,8 +93,6 @@ public sealed class StaircaseClassifier : TextClassifier
 
     /// <summary>Core calls made by the last forward pass (for tests and diagnostics).</summary>
     public int LastCoreCalls { get; private set; }
-    /// <summary>How many times each position of the last forward pass's (padded) input went through the core.</summary>
-    public int[] LastPassCounts { get; private set; } = [];
 
     // Real tokens (and the class token) are at most MaxTokens apart; longer distances only reach padding and are clamped.
     private int MaxDistance => _spec.MaxTokens + 1;
@@ -166,7 +164,6 @@ public sealed class StaircaseClassifier : TextClassifier
     {
         int c = _spec.ChunkSize, n = _spec.Steps;
         int chunks = (int)(x.shape[1] / c);
-        var passes = new int[x.shape[1]];
         var inFlight = new List<(int Index, Tensor States)>();
         var finished = new Tensor[chunks];
         int calls = 0;
@@ -190,11 +187,7 @@ public sealed class StaircaseClassifier : TextClassifier
                 output = stepScope.MoveToOuter(Core(window, cache, windowMask, contextMask));
             }
             calls++;
-            for (int i = 0; i < inFlight.Count; i++)
-            {
-                for (int p = inFlight[i].Index * c; p < (inFlight[i].Index + 1) * c; p++) passes[p]++;
-                inFlight[i] = (inFlight[i].Index, output.narrow(1, i * c, c));
-            }
+            for (int i = 0; i < inFlight.Count; i++) inFlight[i] = (inFlight[i].Index, output.narrow(1, i * c, c));
             if (step - first == n - 1)
             {
                 finished[first] = inFlight[0].States;
@@ -202,7 +195,6 @@ public sealed class StaircaseClassifier : TextClassifier
             }
         }
         LastCoreCalls = calls;
-        LastPassCounts = passes;
         return cat(finished, 1);
     }
 
@@ -211,7 +203,6 @@ public sealed class StaircaseClassifier : TextClassifier
     {
         for (int i = 0; i < _spec.Steps; i++) x = Core(x, null, mask, mask);
         LastCoreCalls = _spec.Steps;
-        LastPassCounts = Enumerable.Repeat(_spec.Steps, (int)x.shape[1]).ToArray();
         return x;
     }
 

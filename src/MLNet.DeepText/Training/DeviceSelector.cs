@@ -16,10 +16,9 @@ public static class DeviceSelector
         if (TorchRuntime.EnsureInitialized() is { } note) log?.Invoke(note);
         if (!string.IsNullOrWhiteSpace(requested))
         {
-            var device = torch.device(requested);
-            if (device.type == DeviceType.CUDA && !cuda.is_available())
+            if (requested.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())
                 throw new InvalidOperationException($"Device '{requested}' was requested but CUDA is not available (no GPU, or a CPU-only TorchSharp runtime package).");
-            return device;
+            return torch.device(requested);
         }
         if (cuda.is_available()) return torch.device(DeviceType.CUDA, gpuDeviceId ?? 0);
         if (gpuDeviceId is not null)
