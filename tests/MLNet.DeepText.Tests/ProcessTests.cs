@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.DeepText.Tests;
 
@@ -23,6 +25,31 @@ public class ProcessTests(TrainedModel trained) : IClassFixture<TrainedModel>
             Assert.True(exitCode == 0, stderr);
             var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
             Assert.Equal(trained.Scores(trained.Model, trained.Test), fromChild);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Theory]
+    [MemberData(nameof(Synthetic.Families), MemberType = typeof(Synthetic))]
+    public void Every_family_loads_in_a_fresh_process_with_identical_scores_also_for_texts_longer_than_MaxTokens(string family)
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Synthetic.Tickets(120, seed: 31);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var model = (IDisposable)Synthetic.TinyFamily(ml, family, o => o.MaxEpochs = 2).Fit(data);
+        var test = Synthetic.Tickets(30, seed: 32);
+        test.Add(new Ticket { Queue = "billing", Text = string.Join(' ', Enumerable.Repeat("the refund for my invoice is still missing", 40)) });   // ~320 tokens > MaxTokens 48
+        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
+        try
+        {
+            var (modelPath, dataPath, outPath) = (Path.Combine(dir, "model.zip"), Path.Combine(dir, "test.tsv"), Path.Combine(dir, "scores.tsv"));
+            ml.Model.Save((ITransformer)model, data.Schema, modelPath);
+            File.WriteAllLines(dataPath, ["Queue\tText", .. test.Select(r => $"{r.Queue}\t{r.Text}")]);
+            var (exitCode, _, stderr) = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath);
+            Assert.True(exitCode == 0, stderr);
+            var expected = ((ITransformer)model).Transform(ml.Data.LoadFromEnumerable(test)).GetColumn<float[]>("Score").ToArray();
+            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.Equal(expected, fromChild);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
