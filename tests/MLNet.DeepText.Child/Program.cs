@@ -1,17 +1,20 @@
 // Commands run by the test suite in a child process (tests/MLNet.DeepText.Tests/ProcessTests.cs):
-//   load MODEL TSV OUT      plain `new MLContext().Model.Load` — no registration call, no DeepText type touched first —
-//                           then the Score column of every row of TSV (header "Queue<TAB>Text") written to OUT.
+//   load MODEL TSV OUT [NAME]  plain `new MLContext().Model.Load` — no registration call, no DeepText type touched first —
+//                           then the Score column of every row of TSV (header "Queue<TAB>Text") written to OUT. With NAME,
+//                           the cl100k_base tokenizer is first registered under that name (a custom tokenizer's model).
 //   exit-during-fit HOW     starts a Fit on another thread and ends the process in the middle of it:
 //                           HOW = return (Main returns) or exit (Environment.Exit(0)).
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.DeepText;
+using MLNet.DeepText.Text;
 
 switch (args.FirstOrDefault())
 {
-    case "load" when args.Length == 4:
+    case "load" when args.Length is 4 or 5:
     {
+        if (args.Length == 5) DeepTextTokenizers.Register(args[4], Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("cl100k_base"));
         var ml = new MLContext();
         var model = ml.Model.Load(args[1], out _);
         var data = ml.Data.LoadFromTextFile(args[2], [new TextLoader.Column("Queue", DataKind.String, 0), new TextLoader.Column("Text", DataKind.String, 1)],
@@ -47,7 +50,7 @@ switch (args.FirstOrDefault())
         return 0;
     }
     default:
-        Console.Error.WriteLine("usage: load MODEL TSV OUT | exit-during-fit return|exit");
+        Console.Error.WriteLine("usage: load MODEL TSV OUT [TOKENIZER_NAME] | exit-during-fit return|exit");
         return 2;
 }
 

@@ -54,6 +54,34 @@ public class ProcessTests(TrainedModel trained) : IClassFixture<TrainedModel>
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Fact]
+    public void A_custom_tokenizer_must_be_registered_in_the_loading_process_and_then_scores_identically()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Synthetic.Tickets(120, seed: 33);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var tokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("cl100k_base");
+        using var model = (IDisposable)Synthetic.TinyFamily(ml, "TransformerEncoder", o => { o.Tokenizer = tokenizer; o.TokenizerName = "my-tokenizer"; }).Fit(data);
+        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
+        try
+        {
+            var (modelPath, dataPath, outPath) = (Path.Combine(dir, "model.zip"), Path.Combine(dir, "test.tsv"), Path.Combine(dir, "scores.tsv"));
+            ml.Model.Save((ITransformer)model, data.Schema, modelPath);
+            File.WriteAllLines(dataPath, ["Queue\tText", .. rows.Take(20).Select(r => $"{r.Queue}\t{r.Text}")]);
+
+            var unregistered = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath);
+            Assert.NotEqual(0, unregistered.ExitCode);
+            Assert.Contains("DeepTextTokenizers.Register(\"my-tokenizer\"", unregistered.Stderr);
+
+            var (exitCode, _, stderr) = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath, "my-tokenizer");
+            Assert.True(exitCode == 0, stderr);
+            var expected = ((ITransformer)model).Transform(ml.Data.LoadFromEnumerable(rows.Take(20))).GetColumn<float[]>("Score").ToArray();
+            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.Equal(expected, fromChild);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Theory]
     [InlineData("return")]
     [InlineData("exit")]

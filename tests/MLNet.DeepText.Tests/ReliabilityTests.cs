@@ -172,6 +172,20 @@ public class ReliabilityTests(TrainedModel trained) : IClassFixture<TrainedModel
         Assert.All(results, r => Assert.Equal(serial, r));
     }
 
+    [Fact]
+    public void A_disposed_model_says_so_and_disposing_twice_is_harmless()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Synthetic.Tickets(60, seed: 13));
+        var model = (TransformerChain<ITransformer>)Synthetic.TinyFamily(ml, "TransformerEncoder", _ => { }).Fit(data);
+        var classifier = model.OfType<DeepTextTransformer>().Single();
+        model.Dispose();
+        classifier.Dispose();
+        var e = Assert.Throws<ObjectDisposedException>(() => classifier.PredictProbabilities(["refund please"]));
+        Assert.Contains("disposed", e.Message);
+        Assert.Throws<ObjectDisposedException>(() => model.Transform(data).GetColumn<float[]>("Score").ToArray());
+    }
+
     // ---------- damaged files ----------
 
     [Theory]
