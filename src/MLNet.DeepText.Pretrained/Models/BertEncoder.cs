@@ -1,4 +1,5 @@
 using TorchSharp;
+using MLNet.DeepText.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -22,7 +23,7 @@ internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor?, Tensor>
     readonly BertEmbeddings embeddings;
     readonly BertStack encoder;
 
-    public BertEncoder(BertConfig c, double dropout = 0.1, double attentionDropout = 0.1) : base(nameof(BertEncoder))
+    public BertEncoder(BertConfig c, double dropout = 0.1, double attentionDropout = 0.0) : base(nameof(BertEncoder))
     {
         if (c.NumHeads is not int heads) throw new ArgumentException("BertConfig.NumHeads must be known (it is not stored in the weights).");
         if (c.HiddenAct != "gelu") throw new NotSupportedException($"Activation '{c.HiddenAct}' is not supported; only erf GELU.");
@@ -61,7 +62,7 @@ sealed class BertEmbeddings : Module<Tensor, Tensor?, Tensor>
 {
     readonly Embedding word_embeddings, position_embeddings, token_type_embeddings;
     readonly LayerNorm LayerNorm;
-    readonly Dropout dropout;
+    readonly FastDropout dropout;
 
     public BertEmbeddings(BertConfig c, double p) : base(nameof(BertEmbeddings))
     {
@@ -69,7 +70,7 @@ sealed class BertEmbeddings : Module<Tensor, Tensor?, Tensor>
         position_embeddings = Embedding(c.MaxPositions, c.HiddenSize);
         token_type_embeddings = Embedding(c.TypeVocabSize, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        dropout = Dropout(p);
+        dropout = new FastDropout(p);
         RegisterComponents();   // field names are the HF names
     }
 
@@ -105,7 +106,7 @@ sealed class BertLayer : Module<Tensor, Tensor, Tensor>
 {
     readonly Linear query, key, value, attnDense, interDense, outDense;
     readonly LayerNorm attnNorm, outNorm;
-    readonly Dropout dropout;
+    readonly FastDropout dropout;
     readonly int heads, headSize;
     readonly double pAttn;
 
@@ -116,7 +117,7 @@ sealed class BertLayer : Module<Tensor, Tensor, Tensor>
         query = Linear(h, h); key = Linear(h, h); value = Linear(h, h); attnDense = Linear(h, h);
         interDense = Linear(h, c.IntermediateSize); outDense = Linear(c.IntermediateSize, h);
         attnNorm = LayerNorm(h, c.LayerNormEps); outNorm = LayerNorm(h, c.LayerNormEps);
-        dropout = Dropout(p);
+        dropout = new FastDropout(p);
         // Nested HF names without one C# class per level: plain containers.
         register_module("attention", ModuleDict<Module>(
             ("self", ModuleDict<Module>(("query", query), ("key", key), ("value", value))),

@@ -17,11 +17,27 @@ namespace MLNet.DeepText.Pretrained.Text;
 /// </remarks>
 internal static class HfBertTokenizer
 {
-    public static BertTokenizer Create(Stream vocabTxt, bool lowerCase = true)
+    /// <summary>The same WordPiece ids without BERT's [CLS]/[SEP] (a plain <see cref="WordPieceTokenizer"/>), for texts read in segments.</summary>
+    public static WordPieceTokenizer CreateWordPiece(Stream vocabTxt, bool lowerCase = true)
+    {
+        RequireNormalization(lowerCase);
+        return WordPieceTokenizer.Create(vocabTxt, new WordPieceOptions
+        {
+            Normalizer = new HfBertNormalizer(lowerCase),
+            PreTokenizer = new HfBertPreTokenizer([]),   // special tokens typed in a text are ordinary text here
+        });
+    }
+
+    private static void RequireNormalization(bool lowerCase)
     {
         // Accent stripping needs Unicode decomposition, which is a no-op under InvariantGlobalization (#7728): fail loudly.
         if (lowerCase && "é".Normalize(NormalizationForm.FormD).Length != 2)
             throw new PlatformNotSupportedException("Uncased BERT tokenization needs Unicode normalization (ICU); it is unavailable under InvariantGlobalization.");
+    }
+
+    public static BertTokenizer Create(Stream vocabTxt, bool lowerCase = true)
+    {
+        RequireNormalization(lowerCase);
         return BertTokenizer.Create(vocabTxt, new BertOptions
         {
             LowerCaseBeforeTokenization = lowerCase,

@@ -41,6 +41,13 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
     private protected virtual void Pretrain(TextClassifier model, ClassifierSpec spec, TokenizedDataset train, TrainingSettings settings,
         Device device, Action<string> log, Func<bool> isCanceled) { }
 
+    /// <summary>Sets the text encoder's vocabulary from the training tokens (default: the compact vocabulary of the ids seen often enough).</summary>
+    private protected virtual void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? pretrained) =>
+        encoder.LearnVocabulary(trainTokens, Options.MinTokenCount, Options.MaxVocabularySize, pretrained?.TokenizerIds);
+
+    /// <summary>Runs on the freshly built model before it moves to its device (default: nothing), e.g. to load pretrained weights.</summary>
+    private protected virtual void InitializeModel(TextClassifier model, Action<string> log) { }
+
     /// <summary>Word vectors to initialise the embedding table with; null (the default) for none.</summary>
     private protected virtual PretrainedVectors? ReadPretrainedVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => null;
 
@@ -119,7 +126,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
             throw new ArgumentException($"Word vectors (EmbeddingFile) are matched to the tokenizer's tokens, but column '{o.TextColumnName}' holds keys of your own; use a text column or drop EmbeddingFile.");
         if (pretrained is not null)
             Info(channel, $"Word vectors: {pretrained.WordCount:N0} words of dimension {pretrained.Dimension} read from '{pretrained.Path}', {pretrained.TokenizerIds.Count:N0} of them are single tokens.");
-        encoder.LearnVocabulary(trainTokens, o.MinTokenCount, o.MaxVocabularySize, pretrained?.TokenizerIds);
+        LearnVocabulary(encoder, trainTokens, pretrained);
         var train = new TokenizedDataset(trainTokens.Select(encoder.ToModelIds).ToArray(), trainLabels);
         var validation = new TokenizedDataset(validTokens.Select(encoder.ToModelIds).ToArray(), validLabels);
         Info(channel, $"{train.Count} training rows, {validation.Count} validation rows, {numberOfClasses} classes, " +
@@ -137,6 +144,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
                 model.SetEmbeddings(vectors);
                 Info(channel, $"Word vectors: {fromFile:N0} of the {encoder.Vocabulary.Size:N0} vocabulary rows come from the file.");
             }
+            InitializeModel(model, m => Info(channel, m));
             model.to(device);
             Info(channel, $"{spec.Kind}: {model.ParameterCount:N0} parameters.");
             var settings = o.ToTrainingSettings(seed);

@@ -170,14 +170,16 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     // ---------- save / load (through MlNetBridge) ----------
 
+    /// <param name="SpecAssembly">The assembly that defines the spec's model family, when it is not this one (loaded first, see <see cref="ClassifierSpec.RegisterKindsIn"/>).</param>
     private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
         string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary,
-        string? EmbeddingColumnName = null, bool InputIsKeys = false);
+        string? EmbeddingColumnName = null, bool InputIsKeys = false, string? SpecAssembly = null);
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
-            TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys);
+            TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys,
+            Spec.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.GetType().Assembly.GetName().Name);
         var header = Bytes(w =>
         {
             w.Write(JsonSerializer.Serialize(metadata));
@@ -222,6 +224,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             using var reader = new BinaryReader(new MemoryStream(header));
             metadata = JsonSerializer.Deserialize<Metadata>(reader.ReadString()) ?? throw new InvalidDataException("empty metadata");
             keyValues = reader.ReadBoolean() ? LabelKeyValues.Read(reader) : null;
+            if (metadata.SpecAssembly is { } family) LoadFamily(family);
             spec = ClassifierSpec.FromJson(metadata.Spec);
         }
         catch (Exception e) when (e is JsonException or EndOfStreamException or InvalidDataException or FormatException or ArgumentException or NotSupportedException)
@@ -247,6 +250,23 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         }
         return new DeepTextTransformer(model, spec, encoder, device, keyValues, metadata.TextColumnName,
             metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary, metadata.EmbeddingColumnName, metadata.InputIsKeys);
+    }
+
+    /// <summary>
+    /// Loads the assembly of a model family defined outside this one and runs its module initializer, which registers
+    /// what loading its models needs (its spec kinds, its tokenizer).
+    /// </summary>
+    private static void LoadFamily(string assemblyName)
+    {
+        System.Reflection.Assembly assembly;
+        try { assembly = System.Reflection.Assembly.Load(assemblyName); }
+        catch (FileNotFoundException e)
+        {
+            throw new InvalidOperationException(
+                $"This model's family is defined in {assemblyName}, which this application does not reference. Add the {assemblyName} package to load it.", e);
+        }
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
+        ClassifierSpec.RegisterKindsIn(assembly);
     }
 
     private static int[] ReadVocabulary(object ctx, byte[] bytes)

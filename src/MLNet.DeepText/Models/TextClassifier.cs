@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -22,12 +23,19 @@ public abstract class TextClassifier : Module<Tensor, Tensor, Tensor>
 
     /// <summary>Number of parameter values (frozen ones included).</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// The factor on the learning rate for the parameter named <paramref name="parameterName"/> (default 1): e.g. a
+    /// pretrained encoder fine-tuned slowly under a new head that learns fast.
+    /// </summary>
+    public virtual double LearningRateScale(string parameterName) => 1.0;
 }
 
 /// <summary>
 /// The serializable description of a classifier's architecture. A saved model stores it as JSON and
-/// rebuilds the module from it before loading the weights. Each model family adds a derived record
-/// and registers it with <see cref="JsonDerivedTypeAttribute"/> below.
+/// rebuilds the module from it before loading the weights. Each model family of this assembly adds a derived record
+/// and registers it with <see cref="JsonDerivedTypeAttribute"/> below; a family in another assembly is registered with
+/// <see cref="RegisterKindsIn"/> (its kind is its record's name without "Spec").
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(TransformerEncoderSpec), "TransformerEncoder")]
@@ -48,5 +56,32 @@ public abstract record ClassifierSpec(int VocabularySize, int NumberOfClasses)
     public static ClassifierSpec FromJson(string json) =>
         JsonSerializer.Deserialize<ClassifierSpec>(json, s_json) ?? throw new InvalidDataException("Empty model spec.");
 
-    private static readonly JsonSerializerOptions s_json = new() { Converters = { new JsonStringEnumConverter() } };
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> s_externalKinds = new();
+    private static volatile JsonSerializerOptions s_json = JsonOptions();
+
+    /// <summary>Registers the concrete spec records of <paramref name="assembly"/> (another assembly's model families).</summary>
+    internal static void RegisterKindsIn(System.Reflection.Assembly assembly)
+    {
+        if (assembly == typeof(ClassifierSpec).Assembly) return;
+        bool added = false;
+        foreach (var type in assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ClassifierSpec)) && !t.IsAbstract))
+            added |= s_externalKinds.TryAdd(type, type.Name.EndsWith("Spec", StringComparison.Ordinal) ? type.Name[..^4] : type.Name);
+        if (added) s_json = JsonOptions();   // options cache their type information: make new ones
+    }
+
+    private static JsonSerializerOptions JsonOptions() => new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type != typeof(ClassifierSpec)) return;
+                    foreach (var (type, kind) in s_externalKinds) info.PolymorphismOptions!.DerivedTypes.Add(new JsonDerivedType(type, kind));
+                },
+            },
+        },
+    };
 }

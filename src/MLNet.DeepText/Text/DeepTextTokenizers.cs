@@ -26,15 +26,29 @@ public static class DeepTextTokenizers
         s_tokenizers[name] = new Lazy<Tokenizer>(tokenizer);
     }
 
-    /// <summary>Whether a tokenizer is registered under <paramref name="name"/>.</summary>
-    public static bool IsRegistered(string name) => s_tokenizers.ContainsKey(name);
+    /// <summary>Registers a tokenizer that is made on first use (e.g. from a package's embedded vocabulary); an existing name is kept.</summary>
+    internal static void RegisterLazy(string name, Func<Tokenizer> create) => s_tokenizers.TryAdd(name, new Lazy<Tokenizer>(create));
+
+    private static readonly ConcurrentBag<Func<string, Tokenizer?>> s_resolvers = [];
+
+    /// <summary>Adds a source of tokenizers for names nobody registered (e.g. "wordpiece:&lt;vocab.txt path&gt;"); it returns null for names it does not know.</summary>
+    internal static void RegisterResolver(Func<string, Tokenizer?> resolve) => s_resolvers.Add(resolve);
+
+    /// <summary>Whether a tokenizer is registered under <paramref name="name"/> (or a resolver knows the name).</summary>
+    public static bool IsRegistered(string name) => TryGet(name) is not null;
+
+    private static Tokenizer? TryGet(string name)
+    {
+        if (s_tokenizers.TryGetValue(name, out var t)) return t.Value;
+        foreach (var resolve in s_resolvers)
+            if (resolve(name) is { } tokenizer) return s_tokenizers.GetOrAdd(name, new Lazy<Tokenizer>(tokenizer)).Value;
+        return null;
+    }
 
     /// <summary>The tokenizer registered under <paramref name="name"/>.</summary>
     /// <exception cref="InvalidOperationException">No tokenizer has that name.</exception>
     public static Tokenizer Get(string name) =>
-        s_tokenizers.TryGetValue(name, out var t)
-            ? t.Value
-            : throw new InvalidOperationException(
+        TryGet(name) ?? throw new InvalidOperationException(
                 $"No tokenizer is registered under the name '{name}'. A model trained with a custom tokenizer needs " +
                 $"DeepTextTokenizers.Register(\"{name}\", tokenizer) to be called before it is loaded.");
 }

@@ -110,6 +110,9 @@ public sealed class TextEncoder
         return result;
     }
 
+    /// <summary>Uses <paramref name="vocabulary"/> (e.g. a pretrained model's whole one) instead of learning one.</summary>
+    public void UseVocabulary(Vocabulary vocabulary) => Vocabulary = vocabulary;
+
     /// <summary>Learns the compact vocabulary from already tokenized training texts.</summary>
     public void LearnVocabulary(IEnumerable<IReadOnlyList<int>> tokenized, int minCount, int maxSize, IEnumerable<int>? extraIds = null) =>
         Vocabulary = Vocabulary.Learn(tokenized, minCount, maxSize, extraIds);

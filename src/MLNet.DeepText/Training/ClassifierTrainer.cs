@@ -41,8 +41,9 @@ public sealed class ClassifierTrainer
         int totalSteps = batchesPerEpoch * s.MaxEpochs;
         int warmupSteps = (int)Math.Round(totalSteps * s.WarmupFraction);
         // Decay matrices only: biases and norms (1-D) are not regularised. Frozen parameters are left out.
-        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
-        using var optimizer = new AdamW(trainable.Select(p => (p, p.dim() >= 2)), s.LearningRate, s.WeightDecay);
+        var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToArray();
+        var trainable = named.Select(p => p.parameter).ToArray();
+        using var optimizer = new AdamW(named.Select(p => (p.parameter, p.parameter.dim() >= 2, model.LearningRateScale(p.name))), s.LearningRate, s.WeightDecay);
 
         var clock = Stopwatch.StartNew();
         Dictionary<string, Tensor>? best = null;

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.DeepText.Pretrained;
+using MLNet.DeepText.Pretrained.Models;
+
+namespace MLNet.DeepText.Tests;
+
+/// <summary>
+/// The pretrained-encoder trainer on the code path of the real one, with a tiny randomly initialised BERT (the real
+/// encoder's weights are checked against ONNX Runtime in <see cref="PretrainedEncoderTests"/>).
+/// </summary>
+public class PretrainedTransformerTests
+{
+    private static readonly BertConfig TinyConfig = new(VocabSize: 30_522, HiddenSize: 32, NumLayers: 2, NumHeads: 2, IntermediateSize: 64,
+        MaxPositions: 64, TypeVocabSize: 2, LayerNormEps: 1e-12, HiddenAct: "gelu");
+
+    private static PretrainedTransformerOptions Tiny(Action<PretrainedTransformerOptions>? configure = null)
+    {
+        var o = new PretrainedTransformerOptions
+        {
+            EncoderForTests = BertResources.Random(TinyConfig, seed: 3), MaxTokens = 48, MaxEpochs = 15, EarlyStoppingPatience = 4,
+            LearningRate = 3e-3, HeadLearningRate = 3e-3, BatchSize = 16, Seed = 7,
+        };
+        configure?.Invoke(o);
+        return o;
+    }
+
+    private static IEstimator<ITransformer> Pipeline(MLContext ml, PretrainedTransformerOptions options) =>
+        ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Append(ml.MulticlassClassification.Trainers.PretrainedTransformer(options));
+
+    [Fact]
+    public void A_tiny_BERT_learns_the_tickets_and_loads_in_a_fresh_process_with_identical_scores()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Synthetic.Tickets(400, seed: 1));
+        var testRows = Synthetic.Tickets(100, seed: 2);
+        var test = ml.Data.LoadFromEnumerable(testRows);
+        using var model = (IDisposable)Pipeline(ml, Tiny()).Fit(train);
+        double accuracy = ml.MulticlassClassification.Evaluate(((ITransformer)model).Transform(test)).MicroAccuracy;
+        Assert.True(accuracy > 0.9, $"accuracy {accuracy:F3} (chance 0.25)");
+
+        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
+        try
+        {
+            var (modelPath, dataPath, outPath) = (Path.Combine(dir, "model.zip"), Path.Combine(dir, "test.tsv"), Path.Combine(dir, "scores.tsv"));
+            ml.Model.Save((ITransformer)model, train.Schema, modelPath);
+            File.WriteAllLines(dataPath, ["Queue\tText", .. testRows.Select(r => $"{r.Queue}\t{r.Text}")]);
+            var (exitCode, _, stderr) = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath);
+            Assert.True(exitCode == 0, stderr);
+            var expected = ((ITransformer)model).Transform(test).GetColumn<float[]>("Score").ToArray();
+            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.Equal(expected, fromChild);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_frozen_encoder_keeps_its_weights_and_only_the_head_learns()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = Tiny(o => { o.FreezeEncoder = true; o.MaxEpochs = 2; });
+        using var model = (IDisposable)Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Synthetic.Tickets(100, seed: 4)));
+        var trained = ((IEnumerable<ITransformer>)model).OfType<DeepTextTransformer>().Single();
+        var classifier = (PretrainedTransformerClassifier)trained.Model;
+        foreach (var (name, parameter) in classifier.Bert.named_parameters())
+            Assert.Equal(options.EncoderForTests!.Weights[name].Data, parameter.data<float>().ToArray());
+        using var fresh = new PretrainedTransformerClassifier((PretrainedTransformerSpec)trained.Spec);
+        Assert.NotEqual(fresh.named_parameters().Single(p => p.name == "head.weight").parameter.data<float>().ToArray(),
+            classifier.named_parameters().Single(p => p.name == "head.weight").parameter.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Options_are_checked()
+    {
+        var trainers = new MLContext().MulticlassClassification.Trainers;
+        Assert.Contains("MaxTokens", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.PretrainedTransformer(new PretrainedTransformerOptions { MaxTokens = 600 })).Message);
+        Assert.Contains("HeadLearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.PretrainedTransformer(new PretrainedTransformerOptions { HeadLearningRate = 0 })).Message);
+        Assert.Contains("EncoderVocabularyFile", Assert.Throws<ArgumentException>(() => trainers.PretrainedTransformer(new PretrainedTransformerOptions { EncoderFile = "/no/model.onnx" })).Message);
+        Assert.Contains("/no/model.onnx", Assert.Throws<ArgumentException>(() =>
+            trainers.PretrainedTransformer(new PretrainedTransformerOptions { EncoderFile = "/no/model.onnx", EncoderVocabularyFile = "/no/vocab.txt" })).Message);
+    }
+}
