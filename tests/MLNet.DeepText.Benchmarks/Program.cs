@@ -9,7 +9,7 @@ using MLNet.DeepText.Models;
 using TorchSharp;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,transformer,sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,transformer,pretrained,pretrained-frozen,sdca,minilm-sdca,minilm-ngrams-sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
 //   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 30–50 and 100–150 statements).
@@ -357,9 +357,18 @@ static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictiona
         "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Progress = progress }, a)),
         "ladder" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Variant = StaircaseVariant.Ladder, Progress = progress }, a)),
         "transformer" => ml.MulticlassClassification.Trainers.TransformerEncoder(WithOptionOverrides(new TransformerEncoderOptions { Progress = progress }, a)),
+        "pretrained" => ml.MulticlassClassification.Trainers.PretrainedTransformer(WithOptionOverrides(new PretrainedTransformerOptions { Progress = progress }, a)),
+        "pretrained-frozen" => ml.MulticlassClassification.Trainers.PretrainedTransformer(WithOptionOverrides(
+            new PretrainedTransformerOptions { FreezeEncoder = true, Progress = progress }, a)),
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, longdoc, longdoc-headtail, transformer or sdca."),
+        "minilm-sdca" => ml.Transforms.Text.SentenceEmbedding("Features", "Text")
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
+        "minilm-ngrams-sdca" => ml.Transforms.Text.SentenceEmbedding("Embedding", "Text")
+            .Append(ml.Transforms.Text.FeaturizeText("NGrams", "Text"))
+            .Append(ml.Transforms.Concatenate("Features", "Embedding", "NGrams"))
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
+        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, longdoc, longdoc-headtail, transformer, pretrained, pretrained-frozen, sdca, minilm-sdca or minilm-ngrams-sdca."),
     };
 }
 
@@ -390,7 +399,11 @@ static string ModelName(string model) => model switch
     "longdoc" => "LongDocument",
     "longdoc-headtail" => "LongDocument (head+tail)",
     "transformer" => "TransformerEncoder",
+    "pretrained" => "PretrainedTransformer (MiniLM, fine-tuned)",
+    "pretrained-frozen" => "PretrainedTransformer (MiniLM, frozen)",
     "sdca" => "FeaturizeText+SdcaMaximumEntropy",
+    "minilm-sdca" => "SentenceEmbedding (MiniLM)+SdcaMaximumEntropy",
+    "minilm-ngrams-sdca" => "SentenceEmbedding+FeaturizeText+SdcaMaximumEntropy",
     _ => model,
 };
 

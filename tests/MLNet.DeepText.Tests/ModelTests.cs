@@ -99,6 +99,11 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
         Assert.Equal(new long[] { 3, 5, 8 }, biased.shape);
         using var unbiased = attention.Attend(x, x, mask, null);
         Assert.False(biased.allclose(unbiased));
+        // With the bias added, padded keys still get no weight: changing them changes nothing.
+        using var y = x.clone();
+        y[.., 3..] = randn(3, 2, 8);
+        using var biasedY = attention.Attend(x, y, mask, bias);
+        Assert.True(biased.allclose(biasedY, atol: 1e-6));
         using var none = zeros(1, 1, 5, 5, dtype: ScalarType.Bool);      // nothing may be attended
         using var blocked = attention.Attend(x, x, none, null);
         Assert.False(blocked.isnan().any().item<bool>());

@@ -12,6 +12,7 @@ namespace MLNet.DeepText.Pretrained.Models;
 /// <param name="Dropout">Dropout in the encoder and before the head.</param>
 /// <param name="HeadLearningRateScale">The head's learning rate over the encoder's.</param>
 /// <param name="FreezeEncoder">Whether the encoder's weights stay as they are (only the head learns).</param>
+/// <param name="NormalizeEmbedding">Whether the pooled vector is scaled to unit length (sentence embeddings).</param>
 internal sealed record PretrainedTransformerSpec(
     int VocabularySize,
     int NumberOfClasses,
@@ -19,7 +20,8 @@ internal sealed record PretrainedTransformerSpec(
     PretrainedPooling Pooling = PretrainedPooling.Mean,
     double Dropout = 0.1,
     double HeadLearningRateScale = 1.0,
-    bool FreezeEncoder = false) : ClassifierSpec(VocabularySize, NumberOfClasses)
+    bool FreezeEncoder = false,
+    bool NormalizeEmbedding = false) : ClassifierSpec(VocabularySize, NumberOfClasses)
 {
     public override TextClassifier Build() => new PretrainedTransformerClassifier(this);
 }
@@ -69,8 +71,8 @@ internal sealed class PretrainedTransformerClassifier : TextClassifier
             .scatter(1, lengths.add(1).unsqueeze(1), full(batch, 1, Separator, dtype: ScalarType.Int64, device: ids.device));
         var mask = arange(input.shape[1], device: ids.device).unsqueeze(0).le(lengths.add(1).unsqueeze(1));   // [CLS] … [SEP]
         var states = bert.forward(input, mask.to_type(ScalarType.Int64), null);                    // [B, T + 2, H]
-        if (_spec.Pooling == PretrainedPooling.ClassToken) return states.select(1, 0);
         var weights = mask.unsqueeze(-1).to_type(states.dtype);
-        return states.mul(weights).sum(1).div(weights.sum(1));
+        var pooled = _spec.Pooling == PretrainedPooling.ClassToken ? states.select(1, 0) : states.mul(weights).sum(1).div(weights.sum(1));
+        return _spec.NormalizeEmbedding ? nn.functional.normalize(pooled, p: 2, dim: -1) : pooled;
     }
 }

@@ -1,0 +1,71 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.DeepText.Pretrained;
+using MLNet.DeepText.Pretrained.Models;
+using MLNet.DeepText.Text;
+using MLNet.DeepText.Training;
+using TorchSharp;
+
+namespace MLNet.DeepText;
+
+/// <summary>
+/// The estimator of <c>SentenceEmbedding</c>: nothing to learn; <c>Fit</c> returns a transformer that writes each text's
+/// all-MiniLM-L6-v2 sentence embedding (mean of the frozen encoder's token states, L2-normalised, as sentence-transformers
+/// computes it) as a float vector column, batched, for ML.NET's own trainers. Saved and loaded like any model.
+/// </summary>
+public sealed class SentenceEmbeddingEstimator : IEstimator<DeepTextTransformer>
+{
+    private readonly Microsoft.ML.Runtime.IHostEnvironment _env;
+    private readonly string _outputColumnName, _inputColumnName;
+    private readonly int _maxTokens;
+
+    internal SentenceEmbeddingEstimator(Microsoft.ML.Runtime.IHostEnvironment env, string outputColumnName, string inputColumnName, int maxTokens)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputColumnName);
+        ArgumentException.ThrowIfNullOrEmpty(inputColumnName);
+        if (maxTokens is < 3 or > 512) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must be in [3, 512] ([CLS] and [SEP] included).");
+        (_env, _outputColumnName, _inputColumnName, _maxTokens) = (env, outputColumnName, inputColumnName, maxTokens);
+    }
+
+    public DeepTextTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        TextInput.CheckText(input.Schema, _inputColumnName);
+        var resources = BertResources.MiniLM();
+        var encoder = new TextEncoder(PretrainedTokenizers.MiniLM, _maxTokens - 2, TruncationPolicy.Head,
+            new Vocabulary(Enumerable.Range(0, resources.Config.VocabSize).ToArray()));
+        var spec = new PretrainedTransformerSpec(encoder.Vocabulary!.Size, NumberOfClasses: 1, resources.Config, PretrainedPooling.Mean,
+            Dropout: 0, FreezeEncoder: true, NormalizeEmbedding: true);
+        var model = (PretrainedTransformerClassifier)spec.Build();
+        model.Bert.LoadWeights(resources.Weights);
+        var (gpu, fallback) = MlNetBridge.GetDeviceSettings(_env);
+        var device = DeviceSelector.Select(null, gpu, fallback);
+        model.to(device);
+        return new DeepTextTransformer(model, spec, encoder, device, labelKeyValues: null, _inputColumnName, "PredictedLabel", "Score",
+            predictionBatchSize: 32, summary: null, embeddingColumn: _outputColumnName);
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        TextInput.Check(inputSchema, _inputColumnName);
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        columns[_outputColumnName] = MlNetBridge.ShapeColumn(_outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+        return new SchemaShape(columns.Values);
+    }
+}
+
+/// <summary>Sentence embeddings on ML.NET's text transforms catalog.</summary>
+public static class SentenceEmbeddingCatalog
+{
+    /// <summary>
+    /// Adds <paramref name="outputColumnName"/>: each text's 384-dimensional all-MiniLM-L6-v2 sentence embedding (frozen
+    /// pretrained encoder, nothing is downloaded), as features for ML.NET's trainers (e.g. <c>SdcaMaximumEntropy</c>), alone
+    /// or concatenated with <c>FeaturizeText</c>'s n-grams. Texts longer than <paramref name="maxTokens"/> keep their head.
+    /// </summary>
+    public static SentenceEmbeddingEstimator SentenceEmbedding(this TransformsCatalog.TextTransforms catalog,
+        string outputColumnName = "Embedding", string inputColumnName = "Text", int maxTokens = 256)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new SentenceEmbeddingEstimator(MlNetBridge.GetEnvironment(catalog), outputColumnName, inputColumnName, maxTokens);
+    }
+}
