@@ -20,7 +20,11 @@ internal static class PretrainedTokenizers
     /// <summary>The tokenizer name of a vocab.txt file (resolved on first use, in any process that can read the file).</summary>
     public static string ForVocabularyFile(string path) => FilePrefix + Path.GetFullPath(path);
 
+    // A module initializer in a library (CA2255) on purpose: loading a saved model in a process that never named this
+    // assembly runs it (DeepTextTransformer.LoadFamily), and that is the only moment our spec kind and tokenizer can be registered.
+#pragma warning disable CA2255
     [ModuleInitializer]
+#pragma warning restore CA2255
     internal static void Register()
     {
         ClassifierSpec.RegisterKindsIn(typeof(PretrainedTokenizers).Assembly);

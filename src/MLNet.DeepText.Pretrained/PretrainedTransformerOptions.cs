@@ -32,14 +32,14 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
     /// <summary>Dropout in the encoder and before the head, in [0, 1). Default 0.1 (BERT's).</summary>
     public double Dropout { get; set; } = 0.1;
 
-    /// <summary>The defaults of fine-tuning: encoder learning rate 5e-5, 128 tokens ([CLS] and [SEP] included), batch 16, up to 5 epochs, patience 2, 10% warm-up, no label smoothing, the whole WordPiece vocabulary.</summary>
+    /// <summary>The defaults of fine-tuning: encoder learning rate 5e-5, 128 tokens ([CLS] and [SEP] included), batch 16, up to 10 epochs, patience 3, 10% warm-up, no label smoothing, the whole WordPiece vocabulary.</summary>
     public PretrainedTransformerOptions()
     {
         LearningRate = 5e-5;
         MaxTokens = 128;
         BatchSize = 16;
-        MaxEpochs = 5;
-        EarlyStoppingPatience = 2;
+        MaxEpochs = 10;
+        EarlyStoppingPatience = 3;
         WarmupFraction = 0.1;
         LabelSmoothing = 0;
         TokenizerName = PretrainedTokenizers.MiniLM;

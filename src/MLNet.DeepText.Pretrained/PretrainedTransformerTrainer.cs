@@ -62,7 +62,7 @@ public static class PretrainedTransformerCatalog
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string textColumnName = "Text",
-        int maxEpochs = 5,
+        int maxEpochs = 10,
         bool freezeEncoder = false) =>
         catalog.PretrainedTransformer(new PretrainedTransformerOptions
         {

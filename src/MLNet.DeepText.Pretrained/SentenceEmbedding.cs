@@ -61,6 +61,8 @@ public static class SentenceEmbeddingCatalog
     /// Adds <paramref name="outputColumnName"/>: each text's 384-dimensional all-MiniLM-L6-v2 sentence embedding (frozen
     /// pretrained encoder, nothing is downloaded), as features for ML.NET's trainers (e.g. <c>SdcaMaximumEntropy</c>), alone
     /// or concatenated with <c>FeaturizeText</c>'s n-grams. Texts longer than <paramref name="maxTokens"/> keep their head.
+    /// Put <c>AppendCacheCheckpoint</c> after it when a trainer reads the data several times (SDCA, L-BFGS): the encoder then
+    /// runs once per row instead of once per pass.
     /// </summary>
     public static SentenceEmbeddingEstimator SentenceEmbedding(this TransformsCatalog.TextTransforms catalog,
         string outputColumnName = "Embedding", string inputColumnName = "Text", int maxTokens = 256)

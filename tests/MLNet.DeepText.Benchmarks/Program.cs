@@ -362,11 +362,12 @@ static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictiona
             new PretrainedTransformerOptions { FreezeEncoder = true, Progress = progress }, a)),
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        "minilm-sdca" => ml.Transforms.Text.SentenceEmbedding("Features", "Text")
+        // Cache checkpoints: SDCA reads its data many times, and the embeddings should be computed once.
+        "minilm-sdca" => ml.Transforms.Text.SentenceEmbedding("Features", "Text").AppendCacheCheckpoint(ml)
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
         "minilm-ngrams-sdca" => ml.Transforms.Text.SentenceEmbedding("Embedding", "Text")
             .Append(ml.Transforms.Text.FeaturizeText("NGrams", "Text"))
-            .Append(ml.Transforms.Concatenate("Features", "Embedding", "NGrams"))
+            .Append(ml.Transforms.Concatenate("Features", "Embedding", "NGrams")).AppendCacheCheckpoint(ml)
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
         _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, longdoc, longdoc-headtail, transformer, pretrained, pretrained-frozen, sdca, minilm-sdca or minilm-ngrams-sdca."),
     };

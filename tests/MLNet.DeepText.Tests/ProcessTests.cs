@@ -10,48 +10,19 @@ namespace MLNet.DeepText.Tests;
 public class ProcessTests(TrainedModel trained) : IClassFixture<TrainedModel>
 {
     [Fact]
-    public void A_plain_Model_Load_in_a_fresh_process_needs_no_registration_and_gives_identical_scores()
-    {
-        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
-        try
-        {
-            var modelPath = Path.Combine(dir, "model.zip");
-            var dataPath = Path.Combine(dir, "test.tsv");
-            var outPath = Path.Combine(dir, "scores.tsv");
-            trained.ML.Model.Save(trained.Model, trained.Train.Schema, modelPath);
-            File.WriteAllLines(dataPath, ["Queue\tText", .. trained.TestRows.Select(r => $"{r.Queue}\t{r.Text}")]);
-
-            var (exitCode, _, stderr) = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath);
-            Assert.True(exitCode == 0, stderr);
-            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
-            Assert.Equal(trained.Scores(trained.Model, trained.Test), fromChild);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
-    }
+    public void A_plain_Model_Load_in_a_fresh_process_needs_no_registration_and_gives_identical_scores() =>
+        Assert.Equal(trained.Scores(trained.Model, trained.Test), Child.Scores(trained.Model, trained.Train.Schema, trained.TestRows));
 
     [Theory]
     [MemberData(nameof(Synthetic.Families), MemberType = typeof(Synthetic))]
     public void Every_family_loads_in_a_fresh_process_with_identical_scores_also_for_texts_longer_than_MaxTokens(string family)
     {
         var ml = new MLContext(seed: 1);
-        var rows = Synthetic.Tickets(120, seed: 31);
-        var data = ml.Data.LoadFromEnumerable(rows);
+        var data = ml.Data.LoadFromEnumerable(Synthetic.Tickets(120, seed: 31));
         using var model = (IDisposable)Synthetic.TinyFamily(ml, family, o => o.MaxEpochs = 2).Fit(data);
         var test = Synthetic.Tickets(30, seed: 32);
         test.Add(new Ticket { Queue = "billing", Text = string.Join(' ', Enumerable.Repeat("the refund for my invoice is still missing", 40)) });   // ~320 tokens > MaxTokens 48
-        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
-        try
-        {
-            var (modelPath, dataPath, outPath) = (Path.Combine(dir, "model.zip"), Path.Combine(dir, "test.tsv"), Path.Combine(dir, "scores.tsv"));
-            ml.Model.Save((ITransformer)model, data.Schema, modelPath);
-            File.WriteAllLines(dataPath, ["Queue\tText", .. test.Select(r => $"{r.Queue}\t{r.Text}")]);
-            var (exitCode, _, stderr) = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath);
-            Assert.True(exitCode == 0, stderr);
-            var expected = ((ITransformer)model).Transform(ml.Data.LoadFromEnumerable(test)).GetColumn<float[]>("Score").ToArray();
-            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
-            Assert.Equal(expected, fromChild);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        Assert.Equal(Scores(ml, (ITransformer)model, test), Child.Scores((ITransformer)model, data.Schema, test));
     }
 
     [Fact]
@@ -62,25 +33,14 @@ public class ProcessTests(TrainedModel trained) : IClassFixture<TrainedModel>
         var data = ml.Data.LoadFromEnumerable(rows);
         var tokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("cl100k_base");
         using var model = (IDisposable)Synthetic.TinyFamily(ml, "TransformerEncoder", o => { o.Tokenizer = tokenizer; o.TokenizerName = "my-tokenizer"; }).Fit(data);
-        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
-        try
-        {
-            var (modelPath, dataPath, outPath) = (Path.Combine(dir, "model.zip"), Path.Combine(dir, "test.tsv"), Path.Combine(dir, "scores.tsv"));
-            ml.Model.Save((ITransformer)model, data.Schema, modelPath);
-            File.WriteAllLines(dataPath, ["Queue\tText", .. rows.Take(20).Select(r => $"{r.Queue}\t{r.Text}")]);
-
-            var unregistered = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath);
-            Assert.NotEqual(0, unregistered.ExitCode);
-            Assert.Contains("DeepTextTokenizers.Register(\"my-tokenizer\"", unregistered.Stderr);
-
-            var (exitCode, _, stderr) = Child.Run(TimeSpan.FromMinutes(2), "load", modelPath, dataPath, outPath, "my-tokenizer");
-            Assert.True(exitCode == 0, stderr);
-            var expected = ((ITransformer)model).Transform(ml.Data.LoadFromEnumerable(rows.Take(20))).GetColumn<float[]>("Score").ToArray();
-            var fromChild = File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray()).ToArray();
-            Assert.Equal(expected, fromChild);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        var test = rows.Take(20).ToList();
+        var unregistered = Assert.ThrowsAny<Exception>(() => Child.Scores((ITransformer)model, data.Schema, test));
+        Assert.Contains("DeepTextTokenizers.Register(\"my-tokenizer\"", unregistered.Message);
+        Assert.Equal(Scores(ml, (ITransformer)model, test), Child.Scores((ITransformer)model, data.Schema, test, registerTokenizer: "my-tokenizer"));
     }
+
+    private static float[][] Scores(MLContext ml, ITransformer model, IEnumerable<Ticket> rows) =>
+        model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float[]>("Score").ToArray();
 
     [Theory]
     [InlineData("return")]
@@ -113,5 +73,25 @@ internal static class Child
         }
         child.WaitForExit();
         return (child.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>
+    /// Saves <paramref name="model"/>, loads it in a child process with a plain <c>Model.Load</c> (after registering the
+    /// cl100k_base tokenizer under <paramref name="registerTokenizer"/>, when given) and returns the Score column it gives
+    /// <paramref name="rows"/>; the child's error output is the exception's message when it fails.
+    /// </summary>
+    public static float[][] Scores(ITransformer model, Microsoft.ML.DataViewSchema inputSchema, IEnumerable<Ticket> rows, string? registerTokenizer = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("deeptext-").FullName;
+        try
+        {
+            var (modelPath, dataPath, outPath) = (Path.Combine(dir, "model.zip"), Path.Combine(dir, "test.tsv"), Path.Combine(dir, "scores.tsv"));
+            new Microsoft.ML.MLContext().Model.Save(model, inputSchema, modelPath);
+            File.WriteAllLines(dataPath, ["Queue\tText", .. rows.Select(r => $"{r.Queue}\t{r.Text}")]);
+            var (exitCode, _, stderr) = Run(TimeSpan.FromMinutes(2), ["load", modelPath, dataPath, outPath, .. registerTokenizer is null ? Array.Empty<string>() : [registerTokenizer]]);
+            if (exitCode != 0) throw new InvalidOperationException($"The child process failed (exit code {exitCode}): {stderr}");
+            return File.ReadAllLines(outPath).Select(l => l.Split('\t').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 }

@@ -7,6 +7,8 @@ using static TorchSharp.torch.nn;
 namespace MLNet.DeepText.Pretrained.Models;
 
 /// <summary>Architecture of <see cref="PretrainedTransformerClassifier"/>.</summary>
+/// <param name="VocabularySize">Model ids: the WordPiece vocabulary plus the reserved ids.</param>
+/// <param name="NumberOfClasses">Outputs of the head.</param>
 /// <param name="Encoder">The BERT encoder's shape (from its ONNX file).</param>
 /// <param name="Pooling">Mean or [CLS] pooling.</param>
 /// <param name="Dropout">Dropout in the encoder and before the head.</param>

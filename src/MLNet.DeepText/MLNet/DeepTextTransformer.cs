@@ -170,7 +170,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     // ---------- save / load (through MlNetBridge) ----------
 
-    /// <param name="SpecAssembly">The assembly that defines the spec's model family, when it is not this one (loaded first, see <see cref="ClassifierSpec.RegisterKindsIn"/>).</param>
+    // SpecAssembly: the assembly that defines the spec's model family when it is not this one (loaded first: LoadFamily).
     private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
         string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary,
         string? EmbeddingColumnName = null, bool InputIsKeys = false, string? SpecAssembly = null);
