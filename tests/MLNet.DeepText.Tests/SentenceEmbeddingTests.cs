@@ -32,7 +32,7 @@ public class SentenceEmbeddingTests
         var train = ml.Data.LoadFromEnumerable(Synthetic.Tickets(200, seed: 1));
         var test = ml.Data.LoadFromEnumerable(Synthetic.Tickets(100, seed: 2));
         var model = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue))
-            .Append(ml.Transforms.Text.SentenceEmbedding("Features", nameof(Ticket.Text)))
+            .Append(ml.Transforms.Text.SentenceEmbedding("Features", nameof(Ticket.Text))).AppendCacheCheckpoint(ml)   // SDCA reads its data many times
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()).Fit(train);
         double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
         Assert.True(accuracy > 0.9, $"accuracy {accuracy:F3}");
