@@ -58,6 +58,23 @@ public class PretrainedTransformerTests
     }
 
     [Fact]
+    public void The_pretrained_candidates_take_part_in_a_comparison()
+    {
+        var ml = new MLContext(seed: 1);
+        var result = ml.MulticlassClassification.CompareModels(ml.Data.LoadFromEnumerable(Synthetic.Tickets(200, seed: 5)), "Text", nameof(Ticket.Queue),
+            new ModelComparisonOptions
+            {
+                Candidates = [PretrainedCandidates.PretrainedTransformer(o => { var tiny = Tiny(); (o.EncoderForTests, o.MaxTokens, o.LearningRate, o.HeadLearningRate) = (tiny.EncoderForTests, 48, 3e-3, 3e-3); }),
+                    PretrainedCandidates.SentenceEmbeddingSdca()],
+                RefitBest = false,
+            });
+        Assert.All(result.Leaderboard, r => Assert.True(r.Status == CandidateStatus.Completed, $"{r.Candidate}: {r.Status} {r.Error}"));
+        // Chance is 0.25: the tiny random BERT learns from 160 rows, the real MiniLM embeddings (with n-grams) nearly solve it.
+        Assert.True(result.Leaderboard.Single(r => r.Candidate == "PretrainedTransformer").MicroAccuracy > 0.5);
+        Assert.True(result.Leaderboard.Single(r => r.Candidate != "PretrainedTransformer").MicroAccuracy > 0.8);
+    }
+
+    [Fact]
     public void Options_are_checked()
     {
         var trainers = new MLContext().MulticlassClassification.Trainers;

@@ -118,7 +118,8 @@ public sealed class ModelCandidate
         return (typeof(TOptions).Name[..^"Options".Length], (c, o) => create(c, o));
     }
 
-    private static ModelCandidate DeepText<TOptions>(string name, Action<TOptions>? configure, Func<CandidateContext, TOptions, IEstimator<ITransformer>> create)
+    /// <summary>A DeepText family's candidate: fresh options, configured, with the comparison's columns and token.</summary>
+    internal static ModelCandidate DeepText<TOptions>(string name, Action<TOptions>? configure, Func<CandidateContext, TOptions, IEstimator<ITransformer>> create)
         where TOptions : DeepTextOptions, new() => new(name, c =>
         {
             var options = new TOptions();
