@@ -36,6 +36,12 @@ internal sealed record BertResources(BertConfig Config, IReadOnlyDictionary<stri
         return specialTokens ? HfBertTokenizer.Create(vocabulary) : HfBertTokenizer.CreateWordPiece(vocabulary);
     }
 
+    /// <summary>
+    /// The text encoder's vocabulary for this encoder: every WordPiece id, in order, so that a model id is the WordPiece id
+    /// plus <see cref="MLNet.DeepText.Text.Vocabulary.ReservedCount"/> (what <see cref="PretrainedTransformerClassifier"/> expects).
+    /// </summary>
+    public MLNet.DeepText.Text.Vocabulary WholeVocabulary() => new(Enumerable.Range(0, Config.VocabSize).ToArray());
+
     /// <summary>A randomly initialised encoder of <paramref name="config"/> (for tests of the code path without the real weights).</summary>
     public static BertResources Random(BertConfig config, int seed)
     {

@@ -22,7 +22,7 @@ public sealed class PretrainedTransformerTrainer : DeepTextTrainer<PretrainedTra
 
     /// <summary>The whole WordPiece vocabulary, in order: every word keeps its pretrained vector, seen in training or not.</summary>
     private protected override void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? pretrained) =>
-        encoder.UseVocabulary(new Vocabulary(Enumerable.Range(0, _encoder.Value.Config.VocabSize).ToArray()));
+        encoder.UseVocabulary(_encoder.Value.WholeVocabulary());
 
     private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained)
     {

@@ -32,8 +32,7 @@ public sealed class SentenceEmbeddingEstimator : IEstimator<DeepTextTransformer>
         ArgumentNullException.ThrowIfNull(input);
         TextInput.CheckText(input.Schema, _inputColumnName);
         var resources = BertResources.MiniLM();
-        var encoder = new TextEncoder(PretrainedTokenizers.MiniLM, _maxTokens - 2, TruncationPolicy.Head,
-            new Vocabulary(Enumerable.Range(0, resources.Config.VocabSize).ToArray()));
+        var encoder = new TextEncoder(PretrainedTokenizers.MiniLM, _maxTokens - 2, TruncationPolicy.Head, resources.WholeVocabulary());
         var spec = new PretrainedTransformerSpec(encoder.Vocabulary!.Size, NumberOfClasses: 1, resources.Config, PretrainedPooling.Mean,
             Dropout: 0, FreezeEncoder: true, NormalizeEmbedding: true);
         var model = (PretrainedTransformerClassifier)spec.Build();
@@ -45,13 +44,8 @@ public sealed class SentenceEmbeddingEstimator : IEstimator<DeepTextTransformer>
             predictionBatchSize: 32, summary: null, embeddingColumn: _outputColumnName);
     }
 
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        TextInput.Check(inputSchema, _inputColumnName);
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_outputColumnName] = MlNetBridge.ShapeColumn(_outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
-        return new SchemaShape(columns.Values);
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        DeepTextEmbeddingEstimator.OutputSchema(inputSchema, _inputColumnName, _outputColumnName);
 }
 
 /// <summary>Sentence embeddings on ML.NET's text transforms catalog.</summary>

@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Runtime;
 using MLNet.DeepText.Models;
 
 namespace MLNet.DeepText;
@@ -200,7 +199,7 @@ public static class DeepTextCatalog
         string inputColumnName, ShortenTextOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new ShortenTextEstimator(MlNetBridge.GetEnvironment(catalog), outputColumnName, inputColumnName, options);
+        return new ShortenTextEstimator(outputColumnName, inputColumnName, options);
     }
 
     /// <summary>
@@ -217,7 +216,6 @@ public static class DeepTextCatalog
         string outputColumnName = "Embedding", string? inputColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        DeepTextCatalog.Register(MlNetBridge.GetEnvironment(catalog));
         return new DeepTextEmbeddingEstimator(model, outputColumnName, inputColumnName);
     }
 
@@ -229,10 +227,7 @@ public static class DeepTextCatalog
     public static MLContext RegisterDeepText(this MLContext mlContext)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        Register(mlContext);
+        mlContext.ComponentCatalog.RegisterAssembly(typeof(DeepTextCatalog).Assembly);   // the loaders the build weaves in (eng/MlNetLoaderWeaving.targets)
         return mlContext;
     }
-
-    /// <summary>Registers this assembly's loaders (the build weaves them in: eng/MlNetLoaderWeaving.targets); ML.NET does it once per catalog.</summary>
-    internal static void Register(IHostEnvironment env) => env.ComponentCatalog.RegisterAssembly(typeof(DeepTextCatalog).Assembly);
 }

@@ -30,11 +30,14 @@ public sealed class DeepTextEmbeddingEstimator : IEstimator<DeepTextTransformer>
         return _model.AsEmbedding(_outputColumnName, _inputColumnName);
     }
 
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchema(inputSchema, _inputColumnName, _outputColumnName);
+
+    /// <summary>The input's columns plus the float vector <paramref name="outputColumnName"/> computed from text column <paramref name="inputColumnName"/>.</summary>
+    internal static SchemaShape OutputSchema(SchemaShape inputSchema, string inputColumnName, string outputColumnName)
     {
-        TextInput.Check(inputSchema, _inputColumnName);
+        TextInput.Check(inputSchema, inputColumnName);
         var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_outputColumnName] = MlNetBridge.ShapeColumn(_outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+        columns[outputColumnName] = MlNetBridge.ShapeColumn(outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         return new SchemaShape(columns.Values);
     }
 }

@@ -28,7 +28,6 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         options.Validate();
         _env = env;
         Options = options;
-        DeepTextCatalog.Register(env);
     }
 
     /// <summary>The family's architecture for a learned vocabulary and class count (and the pretrained vectors, if any).</summary>

@@ -100,10 +100,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             lock (_lock)
             {
                 ThrowIfDisposed();
-                using var stream = new MemoryStream();
-                using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) Model.save(writer);
-                stream.Position = 0;
-                using var reader = new BinaryReader(stream);
+                using var reader = new BinaryReader(new MemoryStream(Bytes(w => Model.save(w))));
                 copy.load(reader);
             }
         }

@@ -22,6 +22,7 @@ internal static class MlNetBridge
         Type VersionInfo, ConstructorInfo VersionInfoCtor,
         MethodInfo SaveCheckAtModel, MethodInfo SetVersionInfo, FieldInfo SaveWriter, MethodInfo SaveBinaryStream,
         Type LoadContext, MethodInfo LoadCheckAtModel, FieldInfo LoadReader, MethodInfo TryLoadBinaryStream,
+        FieldInfo LoadHeader, FieldInfo HeaderVersionWritten,
         ConstructorInfo SchemaShapeColumnCtor, PropertyInfo CatalogEnvironment);
 
     /// <summary>Fails with a clear message unless every internal member the bridge needs is present.</summary>
@@ -36,6 +37,7 @@ internal static class MlNetBridge
             var internalCatalog = Need(typeof(SchemaShape).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog")
                 ?? typeof(MLContext).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog"), "type Microsoft.ML.Data.IInternalCatalog");
             var save = typeof(ModelSaveContext);
+            var header = Need(loadContext.GetField("Header", Any), "ModelLoadContext.Header");
             return new Members(
                 versionInfo,
                 Need(versionInfo.GetConstructor(Any, [typeof(string), typeof(uint), typeof(uint), typeof(uint), typeof(string), typeof(string), typeof(string)]), "VersionInfo(..)"),
@@ -47,6 +49,8 @@ internal static class MlNetBridge
                 Need(loadContext.GetMethod("CheckAtModel", Any, [versionInfo]), "ModelLoadContext.CheckAtModel(VersionInfo)"),
                 Need(loadContext.GetField("Reader", Any), "ModelLoadContext.Reader"),
                 Need(loadContext.GetMethod("TryLoadBinaryStream", Any, [typeof(string), typeof(Action<BinaryReader>)]), "ModelLoadContext.TryLoadBinaryStream"),
+                header,
+                Need(header.FieldType.GetField("ModelVerWritten", Any), "ModelHeader.ModelVerWritten"),
                 Need(typeof(SchemaShape.Column).GetConstructor(Any, [typeof(string), typeof(SchemaShape.Column.VectorKind), typeof(DataViewType), typeof(bool), typeof(SchemaShape)]), "SchemaShape.Column(..)"),
                 Need(internalCatalog.GetProperty("Environment", Any), "IInternalCatalog.Environment"));
         }
@@ -102,8 +106,8 @@ internal static class MlNetBridge
     /// <summary>The model version written in a load context's header.</summary>
     public static uint VersionWritten(object ctx)
     {
-        var header = ctx.GetType().GetField("Header", Any)?.GetValue(ctx);
-        return header?.GetType().GetField("ModelVerWritten", Any)?.GetValue(header) is uint v ? v : 0;
+        var m = s_members.Value;
+        return (uint)m.HeaderVersionWritten.GetValue(m.LoadHeader.GetValue(ctx))!;
     }
 
     /// <summary>The zip path of <paramref name="entry"/> in the component's directory, e.g. <c>TransformerChain/Transform_001/Weights.bin</c>.</summary>

@@ -75,14 +75,13 @@ public sealed class ShortenTextEstimator : IEstimator<ShortenTextTransformer>
     private readonly string _outputColumnName, _inputColumnName;
     private readonly ShortenTextOptions _options;
 
-    internal ShortenTextEstimator(IHostEnvironment env, string outputColumnName, string inputColumnName, ShortenTextOptions options)
+    internal ShortenTextEstimator(string outputColumnName, string inputColumnName, ShortenTextOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputColumnName);
         ArgumentException.ThrowIfNullOrEmpty(inputColumnName);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         (_outputColumnName, _inputColumnName, _options) = (outputColumnName, inputColumnName, options);
-        DeepTextCatalog.Register(env);
     }
 
     public ShortenTextTransformer Fit(IDataView input)
