@@ -26,7 +26,7 @@ if (args[0] == "train")
     var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Queue")
         .Append(ml.MulticlassClassification.Trainers.TransformerEncoder(new TransformerEncoderOptions
         {
-            EmbeddingSize = 32, NumberOfLayers = 1, NumberOfHeads = 2, FeedForwardSize = 64, MaxEpochs = 20, LearningRate = 3e-3, MinTokenCount = 1, Seed = 1,
+            Width = 32, NumberOfLayers = 1, NumberOfHeads = 2, MlpRatio = 2, MaxEpochs = 20, LearningRate = 3e-3, MinTokenCount = 1, Seed = 1,
         }));
     var train = ml.Data.LoadFromEnumerable(Tickets(300, 1));
     model = pipeline.Fit(train);

@@ -16,7 +16,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Que
     {
         TextColumnName = nameof(Ticket.Text),
         MaxTokens = 64,
-        Progress = new Progress<MLNet.DeepText.Training.TrainingProgress>(p => Console.WriteLine($"  {p}")),
+        Progress = new Progress<MLNet.DeepText.TrainingProgress>(p => Console.WriteLine($"  {p}")),
     }))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedQueue", "PredictedLabel"));
 

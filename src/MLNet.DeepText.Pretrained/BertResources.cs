@@ -38,7 +38,7 @@ internal sealed record BertResources(BertConfig Config, IReadOnlyDictionary<stri
 
     /// <summary>
     /// The text encoder's vocabulary for this encoder: every WordPiece id, in order, so that a model id is the WordPiece id
-    /// plus <see cref="MLNet.DeepText.Text.Vocabulary.ReservedCount"/> (what <see cref="PretrainedTransformerClassifier"/> expects).
+    /// plus <see cref="MLNet.DeepText.Text.Vocabulary.ReservedCount"/> (what <see cref="PretrainedTransformer"/> expects).
     /// </summary>
     public MLNet.DeepText.Text.Vocabulary WholeVocabulary() => new(Enumerable.Range(0, Config.VocabSize).ToArray());
 

@@ -5,9 +5,9 @@ namespace MLNet.DeepText;
 /// <summary>The pretrained encoder's candidates for <c>CompareModels</c> (next to <see cref="ModelCandidate"/>'s).</summary>
 public static class PretrainedCandidates
 {
-    /// <summary>all-MiniLM-L6-v2 fine-tuned with a new head (<see cref="PretrainedTransformerTrainer"/>).</summary>
+    /// <summary>all-MiniLM-L6-v2 fine-tuned with a new head (<see cref="PretrainedTransformerCatalog.PretrainedTransformer(Microsoft.ML.MulticlassClassificationCatalog.MulticlassClassificationTrainers, PretrainedTransformerOptions)"/>).</summary>
     public static ModelCandidate PretrainedTransformer(Action<PretrainedTransformerOptions>? configure = null) =>
-        ModelCandidate.DeepText("PretrainedTransformer", configure, (c, o) => c.MLContext.MulticlassClassification.Trainers.PretrainedTransformer(o));
+        ModelCandidate.DeepText("PretrainedTransformer", configure);
 
     /// <summary>
     /// Frozen all-MiniLM-L6-v2 sentence embeddings next to <c>FeaturizeText</c>'s n-grams, into <c>SdcaMaximumEntropy</c>:

@@ -27,7 +27,7 @@ internal static class PretrainedTokenizers
 #pragma warning restore CA2255
     internal static void Register()
     {
-        ClassifierSpec.RegisterKindsIn(typeof(PretrainedTokenizers).Assembly);
+        EncoderSpec.RegisterKindsIn(typeof(PretrainedTokenizers).Assembly);
         DeepTextTokenizers.RegisterLazy(MiniLM, () => BertResources.Tokenizer(BertResources.MiniLMPackage, specialTokens: false));
         DeepTextTokenizers.RegisterResolver(name =>
         {

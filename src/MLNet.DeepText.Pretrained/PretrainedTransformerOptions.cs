@@ -1,15 +1,10 @@
+using Microsoft.ML;
+using MLNet.DeepText.Models;
 using MLNet.DeepText.Pretrained;
+using MLNet.DeepText.Pretrained.Models;
+using MLNet.DeepText.Text;
 
 namespace MLNet.DeepText;
-
-/// <summary>How the encoder's token states become one document vector.</summary>
-public enum PretrainedPooling
-{
-    /// <summary>Mean over the real tokens, [CLS] and [SEP] included (as sentence-transformers pools all-MiniLM-L6-v2).</summary>
-    Mean,
-    /// <summary>The [CLS] token's state (as BERT's classifiers and snowflake-arctic-embed do).</summary>
-    ClassToken,
-}
 
 /// <summary>
 /// Options of the pretrained-encoder classifier: a BERT-family encoder that already knows English (all-MiniLM-L6-v2,
@@ -25,8 +20,12 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
     public string? EncoderVocabularyFile { get; set; }
     /// <summary>Keep the encoder's weights as they are and train only the head: much faster, usually less accurate. Default false.</summary>
     public bool FreezeEncoder { get; set; }
-    /// <summary>Mean over the tokens (sentence-transformers' choice for MiniLM) or the [CLS] token. Default mean.</summary>
-    public PretrainedPooling Pooling { get; set; } = PretrainedPooling.Mean;
+    /// <summary>
+    /// How the token states become the document vector: their mean, [CLS] and [SEP] included (sentence-transformers'
+    /// choice for MiniLM), the [CLS] token's state (<see cref="PoolingKind.ClassToken"/>, BERT's classifiers), or
+    /// attention pooling. Default mean.
+    /// </summary>
+    public PoolingKind Pooling { get; set; } = PoolingKind.Mean;
     /// <summary>Learning rate of the new head, in (0, 1]; <see cref="DeepTextOptions.LearningRate"/> is the encoder's. Default 1e-3.</summary>
     public double HeadLearningRate { get; set; } = 1e-3;
     /// <summary>Dropout in the encoder and before the head, in [0, 1). Default 0.1 (BERT's).</summary>
@@ -65,6 +64,85 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
         Range(nameof(MaxTokens), MaxTokens, 3, 512);
         if (!(HeadLearningRate > 0 && HeadLearningRate <= 1)) Fail(nameof(HeadLearningRate), HeadLearningRate, "(0, 1]");
         Probability(nameof(Dropout), Dropout);
-        if (!Enum.IsDefined(Pooling)) Fail(nameof(Pooling), Pooling, $"one of {string.Join(", ", Enum.GetNames<PretrainedPooling>())}");
+        RequireDefined(nameof(Pooling), Pooling);
+    }
+
+    // ---- the family's part of Fit ----
+
+    private (string? File, BertResources Resources)? _encoder;
+
+    /// <summary>The encoder's shape and weights: read once per file (the built-in one by default).</summary>
+    private BertResources Encoder
+    {
+        get
+        {
+            if (EncoderForTests is { } given) return given;
+            if (_encoder is not { } cached || cached.File != EncoderFile)
+                _encoder = (EncoderFile, EncoderFile is null ? BertResources.MiniLM() : BertResources.FromFile(EncoderFile));
+            return _encoder.Value.Resources;
+        }
+    }
+
+    /// <summary>[CLS] and [SEP] take two of the MaxTokens positions.</summary>
+    internal override int DocumentTokens => MaxTokens - 2;
+
+    /// <summary>The whole WordPiece vocabulary, in order: every word keeps its pretrained vector, seen in training or not.</summary>
+    internal override void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? wordVectors) =>
+        encoder.UseVocabulary(Encoder.WholeVocabulary());
+
+    internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors)
+    {
+        var config = Encoder.Config;
+        if (config.NumHeads is null)
+            throw new InvalidDataException($"The number of attention heads of '{EncoderFile}' could not be read from its graph.");
+        if (MaxTokens > config.MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"The encoder reads at most {config.MaxPositions} tokens.");
+        return new ClassifierSpec(new PretrainedTransformerSpec(vocabularySize, config, Dropout), numberOfClasses, Pooling,
+            HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize, FreezeEncoder: FreezeEncoder, HeadLearningRateScale: HeadLearningRate / LearningRate);
+    }
+
+    internal override void InitializeModel(TextClassifier model, Action<string> log)
+    {
+        ((PretrainedTransformer)model.Encoder).Bert.LoadWeights(Encoder.Weights);
+        var c = Encoder.Config;
+        log($"Pretrained encoder {(EncoderFile ?? PretrainedTokenizers.MiniLM)}: {c.NumLayers} layers, width {c.HiddenSize}, {c.NumHeads} heads, " +
+            $"{c.VocabSize:N0} WordPiece tokens{(FreezeEncoder ? ", frozen" : "")}.");
+    }
+}
+
+/// <summary>The pretrained-encoder trainer on ML.NET's multiclass catalog.</summary>
+public static class PretrainedTransformerCatalog
+{
+    /// <summary>
+    /// Fine-tunes all-MiniLM-L6-v2 (a 6-layer BERT-family encoder, 22M parameters, shipped in a NuGet package: nothing is
+    /// downloaded) with a new linear head over a text column. Knows English before it sees your data, so it needs far
+    /// fewer labelled rows than the models trained from scratch. The label must be a key (use <c>MapValueToKey</c>);
+    /// outputs <c>PredictedLabel</c> and <c>Score</c>. Saved models hold the fine-tuned weights.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">Key-typed label column.</param>
+    /// <param name="textColumnName">Text column.</param>
+    /// <param name="maxEpochs">Upper bound on epochs (early stopping on a validation split usually ends sooner).</param>
+    /// <param name="freezeEncoder">Train only the head (fast, features only).</param>
+    public static DeepTextTrainer<PretrainedTransformerOptions> PretrainedTransformer(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string textColumnName = "Text",
+        int maxEpochs = 10,
+        bool freezeEncoder = false) =>
+        catalog.PretrainedTransformer(new PretrainedTransformerOptions
+        {
+            LabelColumnName = labelColumnName,
+            TextColumnName = textColumnName,
+            MaxEpochs = maxEpochs,
+            FreezeEncoder = freezeEncoder,
+        });
+
+    /// <summary>The pretrained-encoder classifier configured by <paramref name="options"/>.</summary>
+    public static DeepTextTrainer<PretrainedTransformerOptions> PretrainedTransformer(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, PretrainedTransformerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new DeepTextTrainer<PretrainedTransformerOptions>(MlNetBridge.GetEnvironment(catalog), options);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.DeepText.Models;
 using MLNet.DeepText.Pretrained;
 using MLNet.DeepText.Pretrained.Models;
 using MLNet.DeepText.Text;
@@ -33,10 +34,10 @@ public sealed class SentenceEmbeddingEstimator : IEstimator<DeepTextTransformer>
         TextInput.CheckText(input.Schema, _inputColumnName);
         var resources = BertResources.MiniLM();
         var encoder = new TextEncoder(PretrainedTokenizers.MiniLM, _maxTokens - 2, TruncationPolicy.Head, resources.WholeVocabulary());
-        var spec = new PretrainedTransformerSpec(encoder.Vocabulary!.Size, NumberOfClasses: 1, resources.Config, PretrainedPooling.Mean,
-            Dropout: 0, FreezeEncoder: true, NormalizeEmbedding: true);
-        var model = (PretrainedTransformerClassifier)spec.Build();
-        model.Bert.LoadWeights(resources.Weights);
+        var spec = new ClassifierSpec(new PretrainedTransformerSpec(encoder.Vocabulary!.Size, resources.Config, Dropout: 0), NumberOfClasses: 1,
+            PoolingKind.Mean, FreezeEncoder: true, NormalizeEmbedding: true);
+        var model = spec.Build();
+        ((PretrainedTransformer)model.Encoder).Bert.LoadWeights(resources.Weights);
         var (gpu, fallback) = MlNetBridge.GetDeviceSettings(_env);
         var device = DeviceSelector.Select(null, gpu, fallback);
         model.to(device);

@@ -147,7 +147,7 @@ static int VarTrackBenchmark(Dictionary<string, string> a)
     Write("test.tsv", Int("test", 2_000), seed: 12);
 
     // Same sizes everywhere; only depth and recurrence differ. MaxTokens covers the longest program (8 tokens per statement at most).
-    var shared = $"EmbeddingSize={width},FeedForwardSize={4 * width},NumberOfHeads=4,MaxTokens={8 * task.MaxStatements + 8}";
+    var shared = $"Width={width},MlpRatio=4,NumberOfHeads=4,MaxTokens={8 * task.MaxStatements + 8}";
     var candidates = new (string Model, string Name, string Set)[]
     {
         ("staircase", $"Staircase L={layers} N={steps} C={chunk}", $"{shared},NumberOfLayers={layers},Steps={steps},ChunkSize={chunk}"),
@@ -186,15 +186,16 @@ static int Throughput(Dictionary<string, string> a)
     {
         foreach (var length in a.GetValueOrDefault("lengths", "256,1024").Split(',').Select(int.Parse))
         {
-            ClassifierSpec spec = model switch
+            EncoderSpec encoder = model switch
             {
-                "staircase" or "ladder" or "cached" => new StaircaseSpec(vocabulary, classes, length,
+                "staircase" or "ladder" or "cached" => new StaircaseSpec(vocabulary, length,
                     model switch { "ladder" => StaircaseVariant.Ladder, "cached" => StaircaseVariant.CachedStaircase, _ => StaircaseVariant.Staircase },
-                    ChunkSize: chunk, Steps: steps, Width: width, Layers: layers, FeedForwardSize: 4 * width),
-                "transformer" => new TransformerEncoderSpec(vocabulary, classes, length, width, layers, 4, 4 * width),
-                "transformer-compute" => new TransformerEncoderSpec(vocabulary, classes, length, width, layers * steps, 4, 4 * width),
+                    ChunkSize: chunk, Steps: steps, Width: width, NumberOfLayers: layers, MlpRatio: 4),
+                "transformer" => new TransformerEncoderSpec(vocabulary, length, width, layers, NumberOfHeads: 4, MlpRatio: 4),
+                "transformer-compute" => new TransformerEncoderSpec(vocabulary, length, width, layers * steps, NumberOfHeads: 4, MlpRatio: 4),
                 _ => throw new ArgumentException($"Unknown model '{model}'; use staircase, cached, ladder, transformer or transformer-compute."),
             };
+            var spec = new ClassifierSpec(encoder, classes, encoder.HasClassToken ? PoolingKind.ClassToken : PoolingKind.Mean);
             TorchSharp.torch.manual_seed(1);
             using var net = spec.Build();
             net.to(device.type);
@@ -261,12 +262,13 @@ static int ScalingOne(Dictionary<string, string> a)
     int length = int.Parse(a["length"]);
     var model = a["model"];
     var device = torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-    ClassifierSpec spec = model switch
+    EncoderSpec encoder = model switch
     {
-        "longdoc" => new LongDocumentSpec(30_000, 4, MaxChunks: Math.Max(1, length / 256)),
-        "transformer" => new TransformerEncoderSpec(30_000, 4, length),
+        "longdoc" => new LongDocumentSpec(30_000, MaxChunks: Math.Max(1, length / 256)),
+        "transformer" => new TransformerEncoderSpec(30_000, length),
         _ => throw new ArgumentException($"Unknown model '{model}'; use longdoc or transformer."),
     };
+    var spec = new ClassifierSpec(encoder, 4, PoolingKind.Attention);
     torch.manual_seed(1);
     using var net = spec.Build();
     net.to(device.type);
@@ -347,9 +349,9 @@ static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictiona
     {
         "compact" => ml.MulticlassClassification.Trainers.CompactTransformer(WithOptionOverrides(new CompactTransformerOptions
         {
-            Preset = Enum.Parse<MLNet.DeepText.Models.CompactTransformerPreset>(a.GetValueOrDefault("preset", "Cct2"), ignoreCase: true),
+            Preset = Enum.Parse<CompactTransformerPreset>(a.GetValueOrDefault("preset", "Cct2"), ignoreCase: true),
             KernelSize = int.Parse(a.GetValueOrDefault("kernel", "2")),
-            EmbeddingFile = a.GetValueOrDefault("embeddings"),
+            WordVectorFile = a.GetValueOrDefault("embeddings"),
             Progress = progress,
         }, a)),
         "longdoc" => ml.MulticlassClassification.Trainers.LongDocument(WithOptionOverrides(new LongDocumentOptions { Progress = progress }, a)),

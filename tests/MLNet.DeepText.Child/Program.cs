@@ -61,7 +61,7 @@ sealed class Row
 }
 
 /// <summary>Sets the event at the first report inside an epoch.</summary>
-sealed class Signal(ManualResetEventSlim started) : IProgress<MLNet.DeepText.Training.TrainingProgress>
+sealed class Signal(ManualResetEventSlim started) : IProgress<MLNet.DeepText.TrainingProgress>
 {
-    public void Report(MLNet.DeepText.Training.TrainingProgress value) => started.Set();
+    public void Report(MLNet.DeepText.TrainingProgress value) => started.Set();
 }

@@ -9,13 +9,13 @@ namespace MLNet.DeepText.Tests;
 
 public class CompactTransformerTests
 {
-    private static CompactTransformerClassifier Tiny(CompactTransformerPreset preset, int kernel,
+    private static TextClassifier Tiny(CompactTransformerPreset preset, int kernel,
         PositionalEncodingKind positions = PositionalEncodingKind.Sinusoidal)
     {
         torch.manual_seed(3);
-        var (_, _, _, _, tokenizer, readout) = CompactTransformerPresets.Settings(preset);
-        var model = new CompactTransformerClassifier(new CompactTransformerSpec(60, 3, MaxTokens: 40, EmbeddingSize: 12, Width: 16,
-            Layers: 2, Heads: 2, Tokenizer: tokenizer, KernelSize: kernel, Readout: readout, PositionalEncoding: positions));
+        var (_, _, _, _, tokenizer, classToken) = CompactTransformerPresets.Settings(preset);
+        var model = Build(new CompactTransformerSpec(60, MaxTokens: 40, WordVectorSize: 12, Width: 16,
+            NumberOfLayers: 2, NumberOfHeads: 2, Tokenizer: tokenizer, KernelSize: kernel, ClassToken: classToken, PositionalEncoding: positions), 3);
         model.eval();
         // Large random weights, so that what a token attends to shows in the output (the paper's init is near zero).
         using var _ = no_grad();
@@ -39,19 +39,25 @@ public class CompactTransformerTests
     [InlineData(CompactTransformerPreset.Cvt6, 1, 3.237)]
     public void Presets_have_the_papers_parameter_counts(CompactTransformerPreset preset, int kernel, double millions)
     {
-        var (layers, heads, width, ratio, tokenizer, readout) = CompactTransformerPresets.Settings(preset);
-        using var model = new CompactTransformerClassifier(new CompactTransformerSpec(10, 4, MaxTokens: 64, EmbeddingSize: 300,
-            Width: width, Layers: layers, Heads: heads, MlpRatio: ratio, Tokenizer: tokenizer, KernelSize: kernel, Readout: readout));
-        Assert.Equal(millions, model.EncoderParameterCount / 1e6, 1e-3);
-        Assert.Equal(10 * 300, model.ParameterCount - model.EncoderParameterCount);
+        var (layers, heads, width, ratio, tokenizer, classToken) = CompactTransformerPresets.Settings(preset);
+        using var model = Build(new CompactTransformerSpec(10, MaxTokens: 64, WordVectorSize: 300,
+            Width: width, NumberOfLayers: layers, NumberOfHeads: heads, MlpRatio: ratio, Tokenizer: tokenizer, KernelSize: kernel, ClassToken: classToken), 4);
+        Assert.Equal(millions, WithoutWordVectors(model) / 1e6, 1e-3);
+        Assert.Equal(10 * 300, model.Encoder.WordVectors!.numel());
     }
+
+    /// <summary>The paper's count: every parameter but the word-vector table (head included).</summary>
+    private static long WithoutWordVectors(TextClassifier model) => model.ParameterCount - model.Encoder.WordVectors!.numel();
+
+    private static TextClassifier Build(CompactTransformerSpec spec, int classes) =>
+        new ClassifierSpec(spec, classes, spec.ClassToken ? PoolingKind.ClassToken : PoolingKind.Attention).Build();
 
     [Fact]
     public void Cct2_with_kernel_1_has_exactly_the_computed_parameter_count()
     {
         // conv 300·128 + 2 blocks × (2 LN + qkv 128·384 + proj 128·129 + MLP 2·128·129) + final LN + SeqPool 129 + head 129·4.
-        using var model = new CompactTransformerClassifier(new CompactTransformerSpec(10, 4, MaxTokens: 64, EmbeddingSize: 300, KernelSize: 1));
-        Assert.Equal(237_701, model.EncoderParameterCount);
+        using var model = Build(new CompactTransformerSpec(10, MaxTokens: 64, WordVectorSize: 300, KernelSize: 1), 4);
+        Assert.Equal(237_701, WithoutWordVectors(model));
     }
 
     [Theory]
@@ -60,7 +66,7 @@ public class CompactTransformerTests
     [InlineData(4, 33)]
     public void The_convolutional_tokenizer_halves_64_tokens_as_in_the_paper(int kernel, int expected)
     {
-        var spec = new CompactTransformerSpec(10, 2, MaxTokens: 64, KernelSize: kernel);
+        var spec = new CompactTransformerSpec(10, MaxTokens: 64, KernelSize: kernel);
         Assert.Equal(expected, spec.TokensAfterTokenizer(64));
     }
 
@@ -96,7 +102,7 @@ public class CompactTransformerTests
     public void Sequence_pooling_gives_padded_states_no_weight()
     {
         torch.manual_seed(2);
-        using var pooling = new Pooling(PoolingKind.Sequence, 4);
+        using var pooling = new Pooling(PoolingKind.Attention, 4);
         using var _ = no_grad();
         using var states = randn(1, 5, 4);
         using var mask = tensor(new[] { true, true, true, false, false }, [1, 5]);
@@ -113,7 +119,7 @@ public class CompactTransformerTests
     [Fact]
     public void Sinusoidal_encoding_matches_the_formula()
     {
-        using var pe = CompactTransformerClassifier.Sinusoid(7, 6, CPU);
+        using var pe = CompactTransformer.Sinusoid(7, 6, CPU);
         Assert.Equal(new long[] { 1, 7, 6 }, pe.shape);
         Assert.Equal(Math.Sin(5), pe[0, 5, 0].item<float>(), 1e-5);
         Assert.Equal(Math.Cos(5 / Math.Pow(10000, 2.0 / 6)), pe[0, 5, 3].item<float>(), 1e-5);
@@ -171,14 +177,14 @@ public class CompactTransformerTests
                 return ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
             }
             double without = Accuracy(TinyOptions());
-            double with = Accuracy(TinyOptions(o => { o.EmbeddingFile = file; o.FreezeEmbeddings = true; }));
+            double with = Accuracy(TinyOptions(o => { o.WordVectorFile = file; o.FreezeWordVectors = true; }));
             Assert.True(with > 0.8, $"with vectors {with:F3}, without {without:F3}");
             Assert.True(with > without + 0.3, $"with vectors {with:F3}, without {without:F3}");
 
             // Frozen rows hold exactly the file's vectors.
-            using var model = ml.MulticlassClassification.Trainers.CompactTransformer(TinyOptions(o => { o.EmbeddingFile = file; o.FreezeEmbeddings = true; })).Fit(train);
+            using var model = ml.MulticlassClassification.Trainers.CompactTransformer(TinyOptions(o => { o.WordVectorFile = file; o.FreezeWordVectors = true; })).Fit(train);
             var encoder = model.Encoder;
-            var weight = model.Model.named_parameters().Single(p => p.name == "embedding.weight").parameter;
+            var weight = model.Model.Encoder.WordVectors!;
             long id = encoder.Encode(" " + TestKeywords[0][0])[0];
             Assert.NotEqual(Text.Vocabulary.Unknown, id);
             Assert.Equal(classDirection[0], weight[id].data<float>().ToArray());
@@ -217,8 +223,8 @@ public class CompactTransformerTests
         Assert.Contains("KernelSize", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.CompactTransformer(new CompactTransformerOptions { KernelSize = 0 })).Message);
         Assert.Contains("Width", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.CompactTransformer(new CompactTransformerOptions { Width = 130, NumberOfHeads = 4 })).Message);
         Assert.Contains("StochasticDepth", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.CompactTransformer(new CompactTransformerOptions { StochasticDepth = 1 })).Message);
-        Assert.Contains("EmbeddingFile", Assert.Throws<ArgumentException>(() => trainers.CompactTransformer(new CompactTransformerOptions { EmbeddingFile = "/no/such/vectors.txt" })).Message);
-        Assert.Contains("FreezeEmbeddings", Assert.Throws<ArgumentException>(() => trainers.CompactTransformer(new CompactTransformerOptions { FreezeEmbeddings = true })).Message);
+        Assert.Contains("WordVectorFile", Assert.Throws<ArgumentException>(() => trainers.CompactTransformer(new CompactTransformerOptions { WordVectorFile = "/no/such/vectors.txt" })).Message);
+        Assert.Contains("FreezeWordVectors", Assert.Throws<ArgumentException>(() => trainers.CompactTransformer(new CompactTransformerOptions { FreezeWordVectors = true })).Message);
     }
 
     private static CompactTransformerOptions TinyOptions(Action<CompactTransformerOptions>? configure = null)

@@ -9,7 +9,7 @@ public class ErrorTests
 
     private IDataView Keyed(IEnumerable<Ticket> rows) => Synthetic.Keyed(_ml, rows);
 
-    private TransformerEncoderTrainer Trainer(Action<TransformerEncoderOptions>? configure = null) =>
+    private DeepTextTrainer<TransformerEncoderOptions> Trainer(Action<TransformerEncoderOptions>? configure = null) =>
         _ml.MulticlassClassification.Trainers.TransformerEncoder(Synthetic.TinyOptions(o => { o.MaxEpochs = 1; configure?.Invoke(o); }));
 
     [Fact]
@@ -73,7 +73,7 @@ public class ErrorTests
     [InlineData("LearningRate", -1.0)]
     [InlineData("LabelSmoothing", 1.0)]
     [InlineData("ValidationFraction", 0.9)]
-    [InlineData("EmbeddingSize", 30)]   // not a multiple of the 4 heads
+    [InlineData("Width", 30)]   // not a multiple of the 4 heads
     [InlineData("NumberOfLayers", 0)]
     [InlineData("Dropout", 1.5)]
     [InlineData("MaxVocabularySize", 2)]

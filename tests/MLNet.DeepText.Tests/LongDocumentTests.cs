@@ -9,11 +9,13 @@ namespace MLNet.DeepText.Tests;
 
 public class LongDocumentTests
 {
-    private static LongDocumentClassifier Tiny(LongDocumentMode mode = LongDocumentMode.Hierarchical, int chunk = 32, int overlap = 0, int trainChunks = 4)
+    private static TextClassifier Build(LongDocumentSpec spec) => new ClassifierSpec(spec, 3, PoolingKind.Attention, HeadDropout: spec.Dropout).Build();
+
+    private static TextClassifier Tiny(LongDocumentMode mode = LongDocumentMode.Hierarchical, int chunk = 32, int overlap = 0, int trainChunks = 4)
     {
         torch.manual_seed(5);
-        var model = new LongDocumentClassifier(new LongDocumentSpec(200, 3, mode, ChunkTokens: chunk, ChunkOverlap: overlap, MaxChunks: 1000,
-            TrainChunksPerDocument: trainChunks, HeadTailTokens: 64, EmbeddingSize: 16, Width: 16, Heads: 2, MlpRatio: 1, LocalLayers: 1, GlobalLayers: 1));
+        var model = Build(new LongDocumentSpec(200, mode, ChunkTokens: chunk, ChunkOverlap: overlap, MaxChunks: 1000,
+            TrainChunksPerDocument: trainChunks, HeadTailTokens: 64, WordVectorSize: 16, Width: 16, NumberOfHeads: 2, MlpRatio: 1, NumberOfLayers: 1, NumberOfGlobalLayers: 1));
         model.eval();
         using var _ = no_grad();
         foreach (var p in model.parameters()) nn.init.normal_(p, 0, 0.5);
@@ -30,6 +32,7 @@ public class LongDocumentTests
     public void Attention_cost_grows_linearly_with_document_length()
     {
         using var model = Tiny(chunk: 256);
+        long chunks = 0;
         long Scores(int length)
         {
             using var scope = NewDisposeScope();
@@ -37,6 +40,7 @@ public class LongDocumentTests
             var ids = Ids(length, 1);
             using var trace = ModelTrace.Start();   // counted by the attention layers that ran
             model.forward(ids, ones_like(ids, ScalarType.Bool));
+            chunks = trace.Chunks;
             return trace.AttentionScoreEntries;
         }
         long s1 = Scores(2048), s4 = Scores(8192), s16 = Scores(32768);
@@ -44,7 +48,7 @@ public class LongDocumentTests
         // small next to them (and bounded by MaxChunks).
         Assert.InRange(s4 / (double)s1, 3.9, 4.2);
         Assert.InRange(s16 / (double)s1, 15.5, 17);
-        Assert.Equal(32768 / 256, model.LastLocalChunks);
+        Assert.Equal(32768 / 256, chunks);
     }
 
     [Theory]
@@ -63,9 +67,10 @@ public class LongDocumentTests
         mask[0, TensorIndex.Slice(0, 150)] = tensor(true);
         batch[1] = Ids(700, 3)[0];
         mask[1] = tensor(true);
+        using var trace = ModelTrace.Start();
         var together = model.forward(batch, mask);
         Assert.True(alone[0].allclose(together[0], rtol: 1e-4, atol: 1e-5), $"{alone[0].str()} vs {together[0].str()}");
-        Assert.Equal(overlap == 0 ? 5 + 22 : 6 + 29, model.LastLocalChunks);   // 150 and 700 tokens in chunks of 32 starting every 32 (or 24)
+        Assert.Equal(overlap == 0 ? 5 + 22 : 6 + 29, trace.Chunks);   // 150 and 700 tokens in chunks of 32 starting every 32 (or 24)
     }
 
     [Fact]
@@ -80,7 +85,7 @@ public class LongDocumentTests
         for (int trial = 0; trial < 30; trial++)
         {
             using var scope = NewDisposeScope();
-            var index = LongDocumentClassifier.SampleChunks(real, 4);
+            var index = LongDocument.SampleChunks(real, 4);
             Assert.Equal([2L, 4L], index.shape);
             var rows = index.data<long>().ToArray();
             for (int b = 0; b < 2; b++)
@@ -99,8 +104,9 @@ public class LongDocumentTests
         model.train();
         using var _ = NewDisposeScope();
         var ids = cat([Ids(640, 4), Ids(640, 5)], 0);
+        using var trace = ModelTrace.Start();
         model.forward(ids, ones_like(ids, ScalarType.Bool));
-        Assert.Equal(2 * 4, model.LastLocalChunks);                                  // 2 documents × 4, not 2 × 20
+        Assert.Equal(2 * 4, trace.Chunks);                                  // 2 documents × 4, not 2 × 20
     }
 
     [Fact]
@@ -110,9 +116,10 @@ public class LongDocumentTests
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var ids = Ids(64, 6);
+        using var trace = ModelTrace.Start();
         var logits = model.forward(ids, ones_like(ids, ScalarType.Bool));
         Assert.Equal([1L, 3L], logits.shape);
-        Assert.Equal(1, model.LastLocalChunks);
+        Assert.Equal(1, trace.Chunks);
     }
 
     // ---------- trainer ----------
@@ -138,7 +145,7 @@ public class LongDocumentTests
     private static LongDocumentOptions TinyOptions(LongDocumentMode mode) => new()
     {
         Mode = mode, ChunkTokens = 64, TrainChunksPerDocument = 4, HeadTailTokens = 128, MaxTokens = 4096,
-        EmbeddingSize = 32, Width = 32, NumberOfHeads = 2, LocalLayers = 1, GlobalLayers = 1,
+        WordVectorSize = 32, Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, NumberOfGlobalLayers = 1,
         MaxEpochs = 12, BatchSize = 16, LearningRate = 3e-3, MinTokenCount = 1, Seed = 3, EarlyStoppingPatience = 12,
     };
 
@@ -177,8 +184,8 @@ public class LongDocumentTests
         // 300 chunks: more than one group of InferenceChunkGroup (256). In training mode with no dropout and no sampling
         // the same document is encoded in one pass; both must give the same logits.
         torch.manual_seed(6);
-        using var model = new LongDocumentClassifier(new LongDocumentSpec(200, 3, ChunkTokens: 16, MaxChunks: 1000, TrainChunksPerDocument: 1000,
-            EmbeddingSize: 16, Width: 16, Heads: 2, MlpRatio: 1, LocalLayers: 1, GlobalLayers: 1, Dropout: 0, AttentionDropout: 0, StochasticDepth: 0));
+        using var model = Build(new LongDocumentSpec(200, ChunkTokens: 16, MaxChunks: 1000, TrainChunksPerDocument: 1000,
+            WordVectorSize: 16, Width: 16, NumberOfHeads: 2, MlpRatio: 1, NumberOfLayers: 1, NumberOfGlobalLayers: 1, Dropout: 0, AttentionDropout: 0, StochasticDepth: 0));
         using var _ = no_grad();
         using var ids = Ids(300 * 16, 7);
         using var mask = ones_like(ids, ScalarType.Bool);
@@ -190,8 +197,9 @@ public class LongDocumentTests
             Assert.Equal(2 + 1, trace.AttentionCalls);   // local layer in 2 groups (256 + 44 chunks), then the global layer
         }
         model.train();
+        using var wholeTrace = ModelTrace.Start();
         using var whole = model.forward(ids, mask);
-        Assert.Equal(300, model.LastLocalChunks);
+        Assert.Equal(300, wholeTrace.Chunks);
         Assert.True(grouped.allclose(whole, rtol: 1e-4, atol: 1e-5));
         grouped.Dispose();
     }
@@ -207,14 +215,14 @@ public class LongDocumentTests
             return Enumerable.Range(0, length).Select(i => (long)(3 + (phase + i) % 12)).ToArray();
         }).ToArray();
         using var model = Tiny();
-        var spec = new LongDocumentSpec(200, 3, ChunkTokens: 32, EmbeddingSize: 16, Width: 16, Heads: 2, MlpRatio: 1, LocalLayers: 1, GlobalLayers: 1);
+        var spec = new LongDocumentSpec(200, ChunkTokens: 32, WordVectorSize: 16, Width: 16, NumberOfHeads: 2, MlpRatio: 1, NumberOfLayers: 1, NumberOfGlobalLayers: 1);
         var settings = new Training.TrainingSettings
         {
             BatchSize = 16, MaxEpochs = 1, LearningRate = 5e-3, WeightDecay = 0, WarmupFraction = 0.05, LabelSmoothing = 0,
             GradientClipNorm = 1, EarlyStoppingPatience = 1, Seed = 1,
         };
         var log = new List<string>();
-        var losses = new Training.MaskedTokenPretrainer(settings, CPU).Pretrain(model, spec, documents, 8, log.Add);
+        var losses = new Training.MaskedTokenPretrainer(settings, CPU).Pretrain((LongDocument)model.Encoder, spec, documents, 8, log.Add);
 
         Assert.Equal(8, losses.Count);
         Assert.True(losses[0] > 2.0, $"first epoch {losses[0]:F3}");                 // starts near guessing among 200 words
@@ -240,7 +248,7 @@ public class LongDocumentTests
     [Fact]
     public void Pretraining_reads_the_chunks_the_model_reads()
     {
-        var spec = new LongDocumentSpec(200, 3, ChunkTokens: 32, ChunkOverlap: 8);
+        var spec = new LongDocumentSpec(200, ChunkTokens: 32, ChunkOverlap: 8);
         long[] document = [.. Enumerable.Range(0, 100).Select(i => (long)i)];
         var chunks = Training.MaskedTokenPretrainer.Chunks(spec, [document, [7]]);
         Assert.Equal([0L, 24, 48, 72, 7], chunks.Select(c => c[0]));                // every 24 tokens; a short document is one chunk

@@ -25,7 +25,7 @@ public class ModelComparisonTests
     private static ModelCandidate TinyTransformer(int maxEpochs = 8, int patience = 3) => ModelCandidate.TransformerEncoder(o =>
     {
         var tiny = Synthetic.TinyOptions();
-        (o.EmbeddingSize, o.NumberOfLayers, o.NumberOfHeads, o.FeedForwardSize, o.MaxTokens) = (tiny.EmbeddingSize, tiny.NumberOfLayers, tiny.NumberOfHeads, tiny.FeedForwardSize, tiny.MaxTokens);
+        (o.Width, o.NumberOfLayers, o.NumberOfHeads, o.MlpRatio, o.MaxTokens) = (tiny.Width, tiny.NumberOfLayers, tiny.NumberOfHeads, tiny.MlpRatio, tiny.MaxTokens);
         (o.BatchSize, o.LearningRate, o.MinTokenCount, o.Seed) = (tiny.BatchSize, tiny.LearningRate, tiny.MinTokenCount, tiny.Seed);
         (o.MaxEpochs, o.EarlyStoppingPatience) = (maxEpochs, patience);
     });
@@ -248,7 +248,7 @@ public class RandomSearchTests
         Assert.All(seen, o => Assert.InRange(o.LearningRate, 1e-4, 3e-3));
         Assert.All(seen, o => Assert.InRange(o.Dropout, 0, 0.3));
         Assert.Equal([16, 32, 64], seen.Select(o => o.BatchSize).Distinct().Order());
-        Assert.Equal([64, 128, 256], seen.Select(o => o.EmbeddingSize).Distinct().Order());
+        Assert.Equal([64, 128, 256], seen.Select(o => o.Width).Distinct().Order());
         Assert.Equal([1, 2, 3, 4], seen.Select(o => o.NumberOfLayers).Distinct().Order());
         // Log-uniform: about as many learning rates below the geometric middle (~5.5e-4) as above it.
         Assert.InRange(seen.Count(o => o.LearningRate < Math.Sqrt(1e-4 * 3e-3)), 110, 190);
@@ -267,7 +267,7 @@ public class RandomSearchTests
         // The estimator a searched candidate builds carries the values its name shows.
         var ml = new MLContext(1);
         var candidate = ModelCandidate.Search<StaircaseOptions>(2, seed: 5)[1];
-        var trainer = (StaircaseTrainer)candidate.Create(new CandidateContext(ml, "Text", "Label", default));
+        var trainer = (DeepTextTrainer<StaircaseOptions>)candidate.Create(new CandidateContext(ml, "Text", "Label", default));
         Assert.Contains($"ChunkSize={trainer.Options.ChunkSize},", candidate.Name);
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"LearningRate={trainer.Options.LearningRate}"), candidate.Name);
 
@@ -275,7 +275,7 @@ public class RandomSearchTests
         var result = ml.MulticlassClassification.CompareModels(ml.Data.LoadFromEnumerable(Synthetic.Tickets(200, seed: 12)), "Text", nameof(Ticket.Queue),
             new ModelComparisonOptions
             {
-                Candidates = ModelCandidate.Search<TransformerEncoderOptions>(2, seed: 3, o => { o.MaxTokens = tiny.MaxTokens; o.MaxEpochs = 3; o.FeedForwardSize = 64; }),
+                Candidates = ModelCandidate.Search<TransformerEncoderOptions>(2, seed: 3, o => { o.MaxTokens = tiny.MaxTokens; o.MaxEpochs = 3; o.MlpRatio = 0.5; }),
                 RefitBest = false,
             });
         Assert.Equal(2, result.Leaderboard.Count(r => r.Status == CandidateStatus.Completed));

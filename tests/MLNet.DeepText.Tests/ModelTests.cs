@@ -7,11 +7,11 @@ namespace MLNet.DeepText.Tests;
 
 public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
 {
-    private static TransformerEncoderClassifier Tiny(bool causal = false, PoolingKind pooling = PoolingKind.Mean)
+    private static TextClassifier Tiny(bool causal = false, PoolingKind pooling = PoolingKind.Mean)
     {
         torch.manual_seed(5);
-        var model = new TransformerEncoderClassifier(new TransformerEncoderSpec(50, 3, MaxPositions: 64, Width: 16, Layers: 2, Heads: 2,
-            FeedForwardSize: 32, Pooling: pooling, Causal: causal));
+        var model = new ClassifierSpec(new TransformerEncoderSpec(50, MaxPositions: 64, Width: 16, NumberOfLayers: 2, NumberOfHeads: 2,
+            MlpRatio: 2, Causal: causal, ClassToken: pooling == PoolingKind.ClassToken), 3, pooling, HeadDropout: 0.1).Build();
         model.eval();
         return model;
     }
@@ -28,9 +28,9 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
 
     [Theory]
     [InlineData(PoolingKind.Mean)]
-    [InlineData(PoolingKind.FirstToken)]
+    [InlineData(PoolingKind.ClassToken)]
     [InlineData(PoolingKind.LastToken)]
-    [InlineData(PoolingKind.Sequence)]
+    [InlineData(PoolingKind.Attention)]
     public void Every_pooling_ignores_padding(PoolingKind pooling)
     {
         using var model = Tiny(pooling: pooling);
@@ -49,20 +49,16 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
     [Fact]
     public void Causal_attention_never_looks_ahead()
     {
-        // First-token pooling reads the state of position 0. With a causal mask it depends on token 0 only, so two texts
-        // that share only their first token get the same vector; without the mask the later tokens change it.
+        // With a causal mask the states of the first three tokens depend on those tokens only, so two texts that share
+        // only their first three tokens get the same first three states; without the mask the later tokens change them.
         using var a = tensor(new long[] { 3, 4, 5, 6, 7, 8 }, [1, 6]);
-        using var b = tensor(new long[] { 3, 9, 10, 11, 12, 13 }, [1, 6]);
+        using var b = tensor(new long[] { 3, 4, 5, 11, 12, 13 }, [1, 6]);
         using var mask = ones(1, 6, dtype: ScalarType.Bool);
         using var _ = no_grad();
-        using (var causal = Tiny(causal: true, pooling: PoolingKind.FirstToken))
-        using (var va = causal.Embed(a, mask))
-        using (var vb = causal.Embed(b, mask))
-            Assert.True(va.allclose(vb, rtol: 0, atol: 1e-6));
-        using var bidirectional = Tiny(causal: false, pooling: PoolingKind.FirstToken);
-        using var ba = bidirectional.Embed(a, mask);
-        using var bb = bidirectional.Embed(b, mask);
-        Assert.False(ba.allclose(bb, rtol: 0, atol: 1e-3));
+        using (var causal = Tiny(causal: true))
+            Assert.True(causal.Encoder.call(a, mask).States[.., ..3].allclose(causal.Encoder.call(b, mask).States[.., ..3], rtol: 0, atol: 1e-6));
+        using var bidirectional = Tiny(causal: false);
+        Assert.False(bidirectional.Encoder.call(a, mask).States[.., ..3].allclose(bidirectional.Encoder.call(b, mask).States[.., ..3], rtol: 0, atol: 1e-3));
     }
 
     [Fact]
@@ -112,7 +108,7 @@ public class ModelTests(TrainedModel trained) : IClassFixture<TrainedModel>
     [Fact]
     public void The_spec_round_trips_through_json_and_rebuilds_the_same_shapes()
     {
-        var spec = new TransformerEncoderSpec(100, 4, MaxPositions: 32, Width: 16, Layers: 3, Heads: 4, Pooling: PoolingKind.Sequence);
+        var spec = new ClassifierSpec(new TransformerEncoderSpec(100, MaxPositions: 32, Width: 16, NumberOfLayers: 3, NumberOfHeads: 4), 4, PoolingKind.Attention);
         var back = ClassifierSpec.FromJson(spec.ToJson());
         Assert.Equal(spec, back);
         Assert.Equal("TransformerEncoder", back.Kind);

@@ -30,13 +30,14 @@ public class OptionsReachTheModelTests
         { "TransformerEncoder", "ValidationFraction", 0.3, null },
         { "TransformerEncoder", "Seed", 8, null },
         // TransformerEncoder
-        { "TransformerEncoder", "EmbeddingSize", 16, null },
+        { "TransformerEncoder", "Width", 16, null },
         { "TransformerEncoder", "NumberOfLayers", 2, null },
         { "TransformerEncoder", "NumberOfHeads", 4, null },
-        { "TransformerEncoder", "FeedForwardSize", 32, null },
+        { "TransformerEncoder", "MlpRatio", 1.0, null },
         { "TransformerEncoder", "Dropout", 0.4, null },
         { "TransformerEncoder", "AttentionDropout", 0.4, null },
-        { "TransformerEncoder", "Pooling", PoolingKind.FirstToken, null },
+        { "TransformerEncoder", "Pooling", PoolingKind.ClassToken, null },
+        { "TransformerEncoder", "BagOfWordsSize", 8, null },
         { "TransformerEncoder", "Causal", true, null },
         // CompactTransformer
         { "CompactTransformer", "Preset", CompactTransformerPreset.Cvt2, null },
@@ -45,9 +46,9 @@ public class OptionsReachTheModelTests
         { "CompactTransformer", "NumberOfHeads", 4, null },
         { "CompactTransformer", "Width", 16, null },
         { "CompactTransformer", "MlpRatio", 2.0, null },                  // CCT-2 has 1
-        { "CompactTransformer", "EmbeddingSize", 16, null },
+        { "CompactTransformer", "WordVectorSize", 16, null },
         { "CompactTransformer", "PositionalEncoding", PositionalEncodingKind.Learnable, null },
-        { "CompactTransformer", "EmbeddingDropout", 0.4, null },
+        { "CompactTransformer", "WordVectorDropout", 0.4, null },
         { "CompactTransformer", "Dropout", 0.4, null },
         { "CompactTransformer", "AttentionDropout", 0.4, null },
         { "CompactTransformer", "StochasticDepth", 0.4, "NumberOfLayers=2" },   // rises from 0 at the first block
@@ -56,13 +57,14 @@ public class OptionsReachTheModelTests
         { "Staircase", "ChunkSize", 4, null },
         { "Staircase", "Steps", 3, null },
         { "Staircase", "CacheChunks", 1, "Variant=CachedStaircase;ChunkSize=2" },
-        { "Staircase", "EmbeddingSize", 16, null },
+        { "Staircase", "Width", 16, null },
         { "Staircase", "NumberOfLayers", 2, null },
         { "Staircase", "NumberOfHeads", 4, null },
-        { "Staircase", "FeedForwardSize", 32, null },
+        { "Staircase", "MlpRatio", 1.0, null },
         { "Staircase", "Dropout", 0.4, null },
+        { "Staircase", "AttentionDropout", 0.4, null },
         { "Staircase", "Attention", StaircaseAttention.Bidirectional, null },
-        { "Staircase", "Readout", StaircaseReadout.Mean, null },
+        { "Staircase", "Pooling", PoolingKind.Mean, null },
         { "Staircase", "Positions", StaircasePositions.LearnedTable, null },
         // LongDocument
         { "LongDocument", "Mode", LongDocumentMode.HeadTail, null },
@@ -70,18 +72,19 @@ public class OptionsReachTheModelTests
         { "LongDocument", "ChunkOverlap", 4, null },
         { "LongDocument", "TrainChunksPerDocument", 1, null },
         { "LongDocument", "HeadTailTokens", 16, "Mode=HeadTail" },
-        { "LongDocument", "EmbeddingSize", 16, null },
+        { "LongDocument", "WordVectorSize", 16, null },
         { "LongDocument", "Width", 16, null },
         { "LongDocument", "NumberOfHeads", 4, null },
         { "LongDocument", "MlpRatio", 1.0, null },
-        { "LongDocument", "LocalLayers", 2, null },
-        { "LongDocument", "GlobalLayers", 2, null },
+        { "LongDocument", "NumberOfLayers", 2, null },
+        { "LongDocument", "NumberOfGlobalLayers", 2, null },
+        { "LongDocument", "Pooling", PoolingKind.Mean, null },
         { "LongDocument", "ConvolutionalTokenizer", false, null },
         { "LongDocument", "BagOfWordsSize", 8, null },
         { "LongDocument", "PretrainingEpochs", 1, null },
         { "LongDocument", "Dropout", 0.4, null },
         { "LongDocument", "AttentionDropout", 0.4, null },
-        { "LongDocument", "StochasticDepth", 0.4, "LocalLayers=2" },
+        { "LongDocument", "StochasticDepth", 0.4, "NumberOfLayers=2" },
     };
 
     /// <summary>Options whose effect other tests check (named there), or that are not model or training settings.</summary>
@@ -93,7 +96,7 @@ public class OptionsReachTheModelTests
         "EarlyStoppingPatience", "ValidationSet",            // TrainingTests (early stopping, best epoch)
         "Device", "PredictionBatchSize",                     // DeviceAndSchemaTests; padding invariance (batching changes nothing)
         "Progress", "CancellationToken",                     // TrainingTests
-        "EmbeddingFile", "FreezeEmbeddings",                 // CompactTransformerTests (pretrained vectors)
+        "WordVectorFile", "FreezeWordVectors",               // CompactTransformerTests (pretrained vectors)
     ];
 
     private static readonly List<Ticket> TrainRows = Synthetic.Tickets(120, seed: 21);

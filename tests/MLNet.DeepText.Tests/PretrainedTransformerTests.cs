@@ -49,10 +49,10 @@ public class PretrainedTransformerTests
         var options = Tiny(o => { o.FreezeEncoder = true; o.MaxEpochs = 2; });
         using var model = (IDisposable)Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Synthetic.Tickets(100, seed: 4)));
         var trained = ((IEnumerable<ITransformer>)model).OfType<DeepTextTransformer>().Single();
-        var classifier = (PretrainedTransformerClassifier)trained.Model;
-        foreach (var (name, parameter) in classifier.Bert.named_parameters())
+        var classifier = trained.Model;
+        foreach (var (name, parameter) in ((PretrainedTransformer)classifier.Encoder).Bert.named_parameters())
             Assert.Equal(options.EncoderForTests!.Weights[name].Data, parameter.data<float>().ToArray());
-        using var fresh = new PretrainedTransformerClassifier((PretrainedTransformerSpec)trained.Spec);
+        using var fresh = trained.Spec.Build();
         Assert.NotEqual(fresh.named_parameters().Single(p => p.name == "head.weight").parameter.data<float>().ToArray(),
             classifier.named_parameters().Single(p => p.name == "head.weight").parameter.data<float>().ToArray());
     }

@@ -10,12 +10,13 @@ namespace MLNet.DeepText.Tests;
 
 public class StaircaseTests
 {
-    private static StaircaseClassifier Model(StaircaseVariant variant, int chunk = 4, int steps = 3, StaircaseAttention attention = StaircaseAttention.Causal,
-        StaircaseReadout readout = StaircaseReadout.ClassToken, int seed = 3, StaircasePositions positions = StaircasePositions.HeadBias)
+    private static TextClassifier Model(StaircaseVariant variant, int chunk = 4, int steps = 3, StaircaseAttention attention = StaircaseAttention.Causal,
+        PoolingKind pooling = PoolingKind.ClassToken, int seed = 3, StaircasePositions positions = StaircasePositions.HeadBias)
     {
         torch.manual_seed(seed);
-        var model = new StaircaseClassifier(new StaircaseSpec(40, 3, MaxTokens: 64, Variant: variant, ChunkSize: chunk, Steps: steps, CacheChunks: 1,
-            Width: 16, Layers: 2, Heads: 2, FeedForwardSize: 32, Attention: attention, Readout: readout, Positions: positions));
+        var model = new ClassifierSpec(new StaircaseSpec(40, MaxTokens: 64, Variant: variant, ChunkSize: chunk, Steps: steps, CacheChunks: 1,
+            Width: 16, NumberOfLayers: 2, NumberOfHeads: 2, MlpRatio: 2, Attention: attention, Positions: positions,
+            ClassToken: pooling == PoolingKind.ClassToken), 3, pooling).Build();
         model.eval();
         using var _ = no_grad();
         foreach (var (name, p) in model.named_parameters())
@@ -39,10 +40,11 @@ public class StaircaseTests
         using var scope = NewDisposeScope();
         var (ids, mask) = One(Tokens(60, 2));
         int before = scope.DisposablesCount;
+        using var trace = ModelTrace.Start();
         model.forward(ids, mask);
         int kept = scope.DisposablesCount - before;
-        Assert.Equal(16 + 3 - 1, model.LastCoreCalls);
-        Assert.True(kept < 8 * model.LastCoreCalls, $"{kept} tensors kept for {model.LastCoreCalls} steps");
+        Assert.Equal(16 + 3 - 1, trace.CoreCalls);
+        Assert.True(kept < 8 * trace.CoreCalls, $"{kept} tensors kept for {trace.CoreCalls} steps");
     }
 
     [Theory]
@@ -55,10 +57,11 @@ public class StaircaseTests
         using (no_grad()) foreach (var (name, t) in plain.state_dict()) t.copy_(staircase.state_dict()[name]);
         using var _ = no_grad();
         var (ids, mask) = One(Tokens(20, 1));
+        using var trace = ModelTrace.Start();
         using var a = staircase.Embed(ids, mask);
+        Assert.Equal(1, trace.CoreCalls);
         using var b = plain.Embed(ids, mask);
         Assert.True(a.allclose(b, atol: 1e-5));
-        Assert.Equal(1, staircase.LastCoreCalls);
     }
 
     [Theory]
@@ -69,15 +72,15 @@ public class StaircaseTests
     [InlineData(StaircaseVariant.GlobalCachedStaircase, StaircasePositions.LearnedTable)]
     public void Causal_mode_never_looks_ahead(StaircaseVariant variant, StaircasePositions positions = StaircasePositions.HeadBias)
     {
-        using var model = Model(variant, positions: positions);
+        using var model = Model(variant, positions: positions, pooling: PoolingKind.Mean);
         using var _ = no_grad();
-        var tokens = Tokens(23, 2);                     // 23 tokens + class token = 24 = 6 chunks: no left padding
+        var tokens = Tokens(24, 2);                     // 24 tokens = 6 chunks: no left padding, state i is token i's
         var changed = (long[])tokens.Clone();
         changed[13] = tokens[13] == 5 ? 6 : 5;
         var (a, ma) = One(tokens);
         var (b, mb) = One(changed);
-        var (statesA, _) = model.TokenStates(a, ma);
-        var (statesB, _) = model.TokenStates(b, mb);
+        var (statesA, _) = model.Encoder.call(a, ma);
+        var (statesB, _) = model.Encoder.call(b, mb);
         Assert.True(statesA[.., ..13].allclose(statesB[.., ..13], atol: 1e-6));
         Assert.False(statesA[.., 13..].allclose(statesB[.., 13..], atol: 1e-4));
     }
@@ -85,13 +88,13 @@ public class StaircaseTests
     [Fact]
     public void Bidirectional_windows_do_look_ahead()
     {
-        using var model = Model(StaircaseVariant.Staircase, attention: StaircaseAttention.Bidirectional);
+        using var model = Model(StaircaseVariant.Staircase, attention: StaircaseAttention.Bidirectional, pooling: PoolingKind.Mean);
         using var _ = no_grad();
-        var tokens = Tokens(23, 2);
+        var tokens = Tokens(24, 2);
         var changed = (long[])tokens.Clone();
         changed[13] = tokens[13] == 5 ? 6 : 5;
-        var (statesA, _) = model.TokenStates(One(tokens).Ids, One(tokens).Mask);
-        var (statesB, _) = model.TokenStates(One(changed).Ids, One(changed).Mask);
+        var (statesA, _) = model.Encoder.call(One(tokens).Ids, One(tokens).Mask);
+        var (statesB, _) = model.Encoder.call(One(changed).Ids, One(changed).Mask);
         Assert.False(statesA[.., ..12].allclose(statesB[.., ..12], atol: 1e-4));
     }
 
@@ -111,24 +114,25 @@ public class StaircaseTests
             using var logits = model.forward(ids, mask);
             int padded = (21 + 1 + chunk - 1) / chunk * chunk;  // + class token, left-padded to whole chunks
             int layers = 2;
-            Assert.Equal(padded / chunk + steps - 1, model.LastCoreCalls);
+            Assert.Equal(padded / chunk + steps - 1, trace.CoreCalls);
             // Counted by the attention layers that ran: every core call is one attention per layer, and every position
             // is a query in exactly Steps of them.
-            Assert.Equal(layers * model.LastCoreCalls, trace.AttentionCalls);
+            Assert.Equal(layers * trace.CoreCalls, trace.AttentionCalls);
             Assert.Equal((long)layers * steps * padded, trace.AttentionQueries);
         }
     }
 
     [Theory]
-    [InlineData(StaircaseVariant.Staircase, StaircaseReadout.ClassToken)]
-    [InlineData(StaircaseVariant.CachedStaircase, StaircaseReadout.Mean)]
-    [InlineData(StaircaseVariant.GlobalCachedStaircase, StaircaseReadout.AttentionPooling)]
-    [InlineData(StaircaseVariant.Ladder, StaircaseReadout.ClassToken)]
-    [InlineData(StaircaseVariant.CachedStaircase, StaircaseReadout.ClassToken, StaircasePositions.LearnedTable)]
-    [InlineData(StaircaseVariant.Ladder, StaircaseReadout.Mean, StaircasePositions.LearnedTable)]
-    public void Padding_never_changes_a_prediction(StaircaseVariant variant, StaircaseReadout readout, StaircasePositions positions = StaircasePositions.HeadBias)
+    [InlineData(StaircaseVariant.Staircase, PoolingKind.ClassToken)]
+    [InlineData(StaircaseVariant.CachedStaircase, PoolingKind.Mean)]
+    [InlineData(StaircaseVariant.GlobalCachedStaircase, PoolingKind.Attention)]
+    [InlineData(StaircaseVariant.Staircase, PoolingKind.LastToken)]
+    [InlineData(StaircaseVariant.Ladder, PoolingKind.ClassToken)]
+    [InlineData(StaircaseVariant.CachedStaircase, PoolingKind.ClassToken, StaircasePositions.LearnedTable)]
+    [InlineData(StaircaseVariant.Ladder, PoolingKind.Mean, StaircasePositions.LearnedTable)]
+    public void Padding_never_changes_a_prediction(StaircaseVariant variant, PoolingKind pooling, StaircasePositions positions = StaircasePositions.HeadBias)
     {
-        using var model = Model(variant, readout: readout, positions: positions);
+        using var model = Model(variant, pooling: pooling, positions: positions);
         using var _ = no_grad();
         var sequences = new[] { 1, 3, 4, 9, 17, 30 }.Select(n => Tokens(n, n)).ToArray();
         var (ids, mask) = Collate.Pad(sequences, Enumerable.Range(0, sequences.Length).ToArray(), CPU);
@@ -145,7 +149,7 @@ public class StaircaseTests
     public void The_learned_distance_table_is_the_only_order_information_and_it_is_used()
     {
         // A bidirectional Ladder with mean readout sees a bag of tokens except through the relative positions.
-        using var model = Model(StaircaseVariant.Ladder, attention: StaircaseAttention.Bidirectional, readout: StaircaseReadout.Mean, positions: StaircasePositions.LearnedTable);
+        using var model = Model(StaircaseVariant.Ladder, attention: StaircaseAttention.Bidirectional, pooling: PoolingKind.Mean, positions: StaircasePositions.LearnedTable);
         using var _ = no_grad();
         var tokens = Tokens(12, 5);
         var (a, ma) = One(tokens);
@@ -189,7 +193,7 @@ public class StaircaseTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
 
         using var model = ml.MulticlassClassification.Trainers.Staircase(new StaircaseOptions
         {
-            ChunkSize = 4, Steps = 2, EmbeddingSize = 32, NumberOfHeads = 2, FeedForwardSize = 64, NumberOfLayers = 2,
+            ChunkSize = 4, Steps = 2, Width = 32, NumberOfHeads = 2, MlpRatio = 2, NumberOfLayers = 2,
             MaxTokens = 96, MaxEpochs = 10, LearningRate = 2e-3, MinTokenCount = 1, Seed = 7,
         }).Fit(train);
         double staircase = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
@@ -210,6 +214,6 @@ public class StaircaseTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
         var trainers = new MLContext().MulticlassClassification.Trainers;
         Assert.Contains("ChunkSize", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { ChunkSize = 0 })).Message);
         Assert.Contains("Steps", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { Steps = 17 })).Message);
-        Assert.Contains("EmbeddingSize", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { EmbeddingSize = 30, NumberOfHeads = 4 })).Message);
+        Assert.Contains("Width", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { Width = 30, NumberOfHeads = 4 })).Message);
     }
 }

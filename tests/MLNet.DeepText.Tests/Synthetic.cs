@@ -62,7 +62,7 @@ public static class Synthetic
     {
         var o = new TransformerEncoderOptions
         {
-            EmbeddingSize = 32, NumberOfLayers = 1, NumberOfHeads = 2, FeedForwardSize = 64,
+            Width = 32, NumberOfLayers = 1, NumberOfHeads = 2, MlpRatio = 2,
             MaxTokens = 48, MaxEpochs = 8, BatchSize = 16, LearningRate = 3e-3, EarlyStoppingPatience = 3,
             MinTokenCount = 1, Seed = 7,
         };
@@ -94,9 +94,9 @@ public static class Synthetic
         DeepTextOptions options = family switch
         {
             "TransformerEncoder" => Synthetic.TinyOptions(),
-            "CompactTransformer" => new CompactTransformerOptions { Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, EmbeddingSize = 32 },
-            "Staircase" => new StaircaseOptions { ChunkSize = 8, EmbeddingSize = 32, NumberOfHeads = 2, FeedForwardSize = 64, NumberOfLayers = 1 },
-            "LongDocument" => new LongDocumentOptions { ChunkTokens = 16, EmbeddingSize = 32, Width = 32, NumberOfHeads = 2, LocalLayers = 1, GlobalLayers = 1 },
+            "CompactTransformer" => new CompactTransformerOptions { Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, WordVectorSize = 32 },
+            "Staircase" => new StaircaseOptions { ChunkSize = 8, Width = 32, NumberOfHeads = 2, MlpRatio = 2, NumberOfLayers = 1 },
+            "LongDocument" => new LongDocumentOptions { ChunkTokens = 16, WordVectorSize = 32, Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, NumberOfGlobalLayers = 1 },
             _ => throw new ArgumentOutOfRangeException(nameof(family)),
         };
         options.MaxTokens = 48; options.MaxEpochs = 1; options.MinTokenCount = 1; options.Seed = 7; options.BatchSize = 16;

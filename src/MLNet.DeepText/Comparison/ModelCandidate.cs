@@ -33,19 +33,19 @@ public sealed class ModelCandidate
 
     /// <summary>The plain Transformer encoder (optionally configured; the columns and the token are set by the comparison).</summary>
     public static ModelCandidate TransformerEncoder(Action<TransformerEncoderOptions>? configure = null) =>
-        DeepText("TransformerEncoder", configure, Family<TransformerEncoderOptions>().Create);
+        DeepText("TransformerEncoder", configure);
 
     /// <summary>The compact transformer (CCT-2 by default).</summary>
     public static ModelCandidate CompactTransformer(Action<CompactTransformerOptions>? configure = null) =>
-        DeepText("CompactTransformer", configure, Family<CompactTransformerOptions>().Create);
+        DeepText("CompactTransformer", configure);
 
     /// <summary>The staircase attention classifier.</summary>
     public static ModelCandidate Staircase(Action<StaircaseOptions>? configure = null) =>
-        DeepText("Staircase", configure, Family<StaircaseOptions>().Create);
+        DeepText("Staircase", configure);
 
     /// <summary>The long-document classifier.</summary>
     public static ModelCandidate LongDocument(Action<LongDocumentOptions>? configure = null) =>
-        DeepText("LongDocument", configure, Family<LongDocumentOptions>().Create);
+        DeepText("LongDocument", configure);
 
     /// <summary>ML.NET's classic text pipeline: <c>FeaturizeText</c> (word 1–2-grams and character 3-grams) + <c>SdcaMaximumEntropy</c>.</summary>
     public static ModelCandidate SdcaMaximumEntropy() => new("FeaturizeText+SdcaMaximumEntropy", c =>
@@ -84,9 +84,9 @@ public sealed class ModelCandidate
         where TOptions : DeepTextOptions, new()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(trials, 1);
-        var (family, create) = Family<TOptions>();
+        string family = Family<TOptions>();
         var random = new Random(seed);
-        var result = new List<ModelCandidate> { DeepText(family + " #1 (defaults)", configure, create) };
+        var result = new List<ModelCandidate> { DeepText(family + " #1 (defaults)", configure) };
         for (int draws = 0; result.Count < trials; draws++)
         {
             if (draws == 100 * trials)
@@ -96,30 +96,21 @@ public sealed class ModelCandidate
             var settings = RandomSearch.Sample(sampled, random);
             try { sampled.Validate(); }
             catch (ArgumentException) { continue; }   // e.g. a width the head count does not divide: draw again
-            result.Add(DeepText($"{family} #{result.Count + 1} ({string.Join(", ", settings)})", o =>
+            result.Add(DeepText<TOptions>($"{family} #{result.Count + 1} ({string.Join(", ", settings)})", o =>
             {
                 configure?.Invoke(o);
                 foreach (var p in RandomSearch.SearchableProperties<TOptions>()) p.SetValue(o, p.GetValue(sampled));
-            }, create));
+            }));
         }
         return result;
     }
 
-    private static (string Name, Func<CandidateContext, TOptions, IEstimator<ITransformer>> Create) Family<TOptions>() where TOptions : DeepTextOptions
-    {
-        Func<CandidateContext, DeepTextOptions, IEstimator<ITransformer>> create = typeof(TOptions).Name switch
-        {
-            nameof(TransformerEncoderOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.TransformerEncoder((TransformerEncoderOptions)o),
-            nameof(CompactTransformerOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.CompactTransformer((CompactTransformerOptions)o),
-            nameof(StaircaseOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.Staircase((StaircaseOptions)o),
-            nameof(LongDocumentOptions) => (c, o) => c.MLContext.MulticlassClassification.Trainers.LongDocument((LongDocumentOptions)o),
-            _ => throw new NotSupportedException($"{typeof(TOptions).Name} is not a DeepText family's options."),
-        };
-        return (typeof(TOptions).Name[..^"Options".Length], (c, o) => create(c, o));
-    }
+    /// <summary>The family's name: its options type's name without "Options".</summary>
+    private static string Family<TOptions>() => typeof(TOptions).Name.EndsWith("Options", StringComparison.Ordinal)
+        ? typeof(TOptions).Name[..^"Options".Length] : typeof(TOptions).Name;
 
     /// <summary>A DeepText family's candidate: fresh options, configured, with the comparison's columns and token.</summary>
-    internal static ModelCandidate DeepText<TOptions>(string name, Action<TOptions>? configure, Func<CandidateContext, TOptions, IEstimator<ITransformer>> create)
+    internal static ModelCandidate DeepText<TOptions>(string name, Action<TOptions>? configure)
         where TOptions : DeepTextOptions, new() => new(name, c =>
         {
             var options = new TOptions();
@@ -127,7 +118,7 @@ public sealed class ModelCandidate
             options.TextColumnName = c.TextColumnName;
             options.LabelColumnName = c.LabelColumnName;
             options.CancellationToken = c.CancellationToken;
-            return create(c, options);
+            return new DeepTextTrainer<TOptions>(MlNetBridge.GetEnvironment(c.MLContext.MulticlassClassification.Trainers), options);
         });
 
     public override string ToString() => Name;

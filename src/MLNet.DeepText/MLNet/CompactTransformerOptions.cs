@@ -1,5 +1,6 @@
 using Microsoft.ML.SearchSpace;
 using MLNet.DeepText.Models;
+using MLNet.DeepText.Text;
 
 namespace MLNet.DeepText;
 
@@ -35,23 +36,23 @@ public sealed class CompactTransformerOptions : DeepTextOptions
     /// <summary>Hidden width of each block's MLP as a multiple of the width, 0.25 to 8; null takes the preset's. Default null.</summary>
     public double? MlpRatio { get; set; }
     /// <summary>
-    /// Size of the word vectors, 8 to 2,048, when they are learned from scratch. Ignored when <see cref="EmbeddingFile"/>
+    /// Size of the word vectors, 8 to 2,048, when they are learned from scratch. Ignored when <see cref="WordVectorFile"/>
     /// is set (the file's dimension is used). Default 128.
     /// </summary>
-    public int EmbeddingSize { get; set; } = 128;
+    public int WordVectorSize { get; set; } = 128;
     /// <summary>
     /// Optional word-vector file (GloVe, fastText <c>.vec</c> or word2vec text format: <c>word v1 v2 ...</c> per line) to
     /// initialise the embedding table with. Tokens of the tokenizer that are whole words of the file get its vector,
     /// including words never seen in the training data; the rest start random. Read once in <c>Fit</c>; the saved model
     /// holds the vectors, so the file is not needed to load it. Nothing is downloaded. Default null.
     /// </summary>
-    public string? EmbeddingFile { get; set; }
+    public string? WordVectorFile { get; set; }
     /// <summary>Keep the word vectors fixed while training (as in the paper with pretrained vectors) instead of fine-tuning them. Default false.</summary>
-    public bool FreezeEmbeddings { get; set; }
+    public bool FreezeWordVectors { get; set; }
     /// <summary>Position information: sinusoidal (added to real tokens only), learnable, or none. Default sinusoidal.</summary>
     public PositionalEncodingKind PositionalEncoding { get; set; } = PositionalEncodingKind.Sinusoidal;
     /// <summary>Dropout on the word vectors, in [0, 1). Default 0.1.</summary>
-    public double EmbeddingDropout { get; set; } = 0.1;
+    public double WordVectorDropout { get; set; } = 0.1;
     /// <summary>
     /// Dropout inside the blocks' MLPs and on their output, in [0, 1). Default 0.1: the paper's 0 comes from vision
     /// training with heavy augmentation; on text, 0.1 cut overfitting (fortunes, 4,000 rows: accuracy 0.373 → 0.411).
@@ -63,10 +64,11 @@ public sealed class CompactTransformerOptions : DeepTextOptions
     /// <summary>Stochastic depth of the last block, in [0, 1); it rises linearly from 0 at the first block. Default 0.1 (the paper's).</summary>
     public double StochasticDepth { get; set; } = 0.1;
 
+    /// <inheritdoc />
     public override void Validate()
     {
         base.Validate();
-        if (!Enum.IsDefined(Preset)) Fail(nameof(Preset), Preset, $"one of {string.Join(", ", Enum.GetNames<CompactTransformerPreset>())}");
+        RequireDefined(nameof(Preset), Preset);
         Range(nameof(KernelSize), KernelSize, 1, 16);
         if (NumberOfLayers is { } layers) Range(nameof(NumberOfLayers), layers, 1, 24);
         if (NumberOfHeads is { } heads) Range(nameof(NumberOfHeads), heads, 1, 64);
@@ -75,25 +77,66 @@ public sealed class CompactTransformerOptions : DeepTextOptions
         var (_, presetHeads, presetWidth, _, _, _) = CompactTransformerPresets.Settings(Preset);
         int w = Width ?? presetWidth, h = NumberOfHeads ?? presetHeads;
         if (w % h != 0) Fail(Width is null ? nameof(NumberOfHeads) : nameof(Width), Width ?? h, $"a width divisible by the number of heads (width {w}, heads {h})");
-        Range(nameof(EmbeddingSize), EmbeddingSize, 8, 2048);
-        if (EmbeddingFile is not null && !File.Exists(EmbeddingFile))
-            throw new ArgumentException($"Option EmbeddingFile = '{EmbeddingFile}': the file does not exist.", nameof(EmbeddingFile));
-        if (FreezeEmbeddings && EmbeddingFile is null)
-            throw new ArgumentException("Option FreezeEmbeddings is true but no EmbeddingFile is given: random word vectors would never be trained.", nameof(FreezeEmbeddings));
-        if (!Enum.IsDefined(PositionalEncoding)) Fail(nameof(PositionalEncoding), PositionalEncoding, $"one of {string.Join(", ", Enum.GetNames<PositionalEncodingKind>())}");
-        Probability(nameof(EmbeddingDropout), EmbeddingDropout);
+        Range(nameof(WordVectorSize), WordVectorSize, 8, 2048);
+        if (WordVectorFile is not null && !File.Exists(WordVectorFile))
+            throw new ArgumentException($"Option WordVectorFile = '{WordVectorFile}': the file does not exist.", nameof(WordVectorFile));
+        if (FreezeWordVectors && WordVectorFile is null)
+            throw new ArgumentException("Option FreezeWordVectors is true but no WordVectorFile is given: random word vectors would never be trained.", nameof(FreezeWordVectors));
+        RequireDefined(nameof(PositionalEncoding), PositionalEncoding);
+        Probability(nameof(WordVectorDropout), WordVectorDropout);
         Probability(nameof(Dropout), Dropout);
         Probability(nameof(AttentionDropout), AttentionDropout);
         Probability(nameof(StochasticDepth), StochasticDepth);
     }
 
-    internal CompactTransformerSpec ToSpec(int vocabularySize, int classes, int? pretrainedDimension)
+    internal override PretrainedVectors? ReadWordVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) =>
+        WordVectorFile is null ? null : PretrainedVectors.Load(WordVectorFile, tokenizer);
+
+    internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors)
     {
-        var (layers, heads, width, mlpRatio, tokenizer, readout) = CompactTransformerPresets.Settings(Preset);
-        return new CompactTransformerSpec(vocabularySize, classes, MaxTokens,
-            EmbeddingSize: pretrainedDimension ?? EmbeddingSize, Width: Width ?? width, Layers: NumberOfLayers ?? layers,
-            Heads: NumberOfHeads ?? heads, MlpRatio: MlpRatio ?? mlpRatio, Tokenizer: tokenizer, KernelSize: KernelSize,
-            Readout: readout, PositionalEncoding: PositionalEncoding, EmbeddingDropout: EmbeddingDropout, Dropout: Dropout,
-            AttentionDropout: AttentionDropout, StochasticDepth: StochasticDepth, FreezeEmbeddings: FreezeEmbeddings);
+        var (layers, heads, width, mlpRatio, tokenizer, classToken) = CompactTransformerPresets.Settings(Preset);
+        var encoder = new CompactTransformerSpec(vocabularySize, MaxTokens,
+            WordVectorSize: wordVectors?.Dimension ?? WordVectorSize, Width: Width ?? width, NumberOfLayers: NumberOfLayers ?? layers,
+            NumberOfHeads: NumberOfHeads ?? heads, MlpRatio: MlpRatio ?? mlpRatio, Tokenizer: tokenizer, KernelSize: KernelSize,
+            ClassToken: classToken, PositionalEncoding: PositionalEncoding, WordVectorDropout: WordVectorDropout, Dropout: Dropout,
+            AttentionDropout: AttentionDropout, StochasticDepth: StochasticDepth, FreezeWordVectors: FreezeWordVectors);
+        return new(encoder, numberOfClasses, classToken ? PoolingKind.ClassToken : PoolingKind.Attention, BagOfWordsSize: BagOfWordsSize);
     }
+}
+
+/// <summary>
+/// The compact transformer family's text models (Hassani et al. 2021). The number is the count of encoder blocks;
+/// sizes 2 and 4 have 2 heads, width 128 and MLP ratio 1; size 6 has 4 heads, width 256 and MLP ratio 2.
+/// </summary>
+public enum CompactTransformerPreset
+{
+    /// <summary>CCT-2: convolutional tokenizer, sequence pooling, 2 blocks (0.24–0.35M parameters besides the embeddings).</summary>
+    Cct2,
+    /// <summary>CCT-4: convolutional tokenizer, sequence pooling, 4 blocks.</summary>
+    Cct4,
+    /// <summary>CCT-6: convolutional tokenizer, sequence pooling, 6 blocks of width 256.</summary>
+    Cct6,
+    /// <summary>CVT-2: patch tokenizer, sequence pooling, 2 blocks.</summary>
+    Cvt2,
+    /// <summary>CVT-4: patch tokenizer, sequence pooling, 4 blocks.</summary>
+    Cvt4,
+    /// <summary>CVT-6: patch tokenizer, sequence pooling, 6 blocks of width 256.</summary>
+    Cvt6,
+    /// <summary>ViT-Lite-2: patch tokenizer, class token, 2 blocks.</summary>
+    VitLite2,
+    /// <summary>ViT-Lite-4: patch tokenizer, class token, 4 blocks.</summary>
+    VitLite4,
+    /// <summary>ViT-Lite-6: patch tokenizer, class token, 6 blocks of width 256.</summary>
+    VitLite6,
+}
+
+/// <summary>Position information added to a compact transformer's tokens.</summary>
+public enum PositionalEncodingKind
+{
+    /// <summary>Fixed sine/cosine encoding of the token's position, added to real tokens only.</summary>
+    Sinusoidal,
+    /// <summary>A learned vector per position (truncated normal, std 0.2).</summary>
+    Learnable,
+    /// <summary>No position information beyond what the convolution gives.</summary>
+    None,
 }

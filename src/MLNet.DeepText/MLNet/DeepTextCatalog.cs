@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using MLNet.DeepText.Models;
 
 namespace MLNet.DeepText;
 
@@ -18,7 +17,7 @@ public static class DeepTextCatalog
     /// <param name="batchSize">Examples per step.</param>
     /// <param name="maxTokens">Tokens kept per text.</param>
     /// <param name="validationSet">Data for early stopping; null holds out 10% of the training data.</param>
-    public static TransformerEncoderTrainer TransformerEncoder(
+    public static DeepTextTrainer<TransformerEncoderOptions> TransformerEncoder(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string textColumnName = "Text",
@@ -37,11 +36,11 @@ public static class DeepTextCatalog
         });
 
     /// <summary>A plain Transformer encoder classifier configured by <paramref name="options"/>.</summary>
-    public static TransformerEncoderTrainer TransformerEncoder(
+    public static DeepTextTrainer<TransformerEncoderOptions> TransformerEncoder(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, TransformerEncoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new TransformerEncoderTrainer(MlNetBridge.GetEnvironment(catalog), options);
+        return new DeepTextTrainer<TransformerEncoderOptions>(MlNetBridge.GetEnvironment(catalog), options);
     }
 
     /// <summary>
@@ -55,16 +54,16 @@ public static class DeepTextCatalog
     /// <param name="textColumnName">Text column.</param>
     /// <param name="preset">Architecture: CCT-2/4/6, CVT-2/4/6 or ViT-Lite-2/4/6.</param>
     /// <param name="kernelSize">Convolution kernel (CCT) or patch size (CVT, ViT-Lite): 1, 2 or 4 work best.</param>
-    /// <param name="embeddingFile">Optional GloVe/fastText/word2vec text file to initialise the word vectors with.</param>
+    /// <param name="wordVectorFile">Optional GloVe/fastText/word2vec text file to initialise the word vectors with.</param>
     /// <param name="maxEpochs">Upper bound on epochs (early stopping on a validation split usually ends sooner).</param>
     /// <param name="validationSet">Data for early stopping; null holds out 10% of the training data.</param>
-    public static CompactTransformerTrainer CompactTransformer(
+    public static DeepTextTrainer<CompactTransformerOptions> CompactTransformer(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string textColumnName = "Text",
-        Models.CompactTransformerPreset preset = Models.CompactTransformerPreset.Cct2,
+        CompactTransformerPreset preset = CompactTransformerPreset.Cct2,
         int kernelSize = 2,
-        string? embeddingFile = null,
+        string? wordVectorFile = null,
         int maxEpochs = 30,
         IDataView? validationSet = null) =>
         catalog.CompactTransformer(new CompactTransformerOptions
@@ -73,17 +72,17 @@ public static class DeepTextCatalog
             TextColumnName = textColumnName,
             Preset = preset,
             KernelSize = kernelSize,
-            EmbeddingFile = embeddingFile,
+            WordVectorFile = wordVectorFile,
             MaxEpochs = maxEpochs,
             ValidationSet = validationSet,
         });
 
     /// <summary>A compact transformer classifier configured by <paramref name="options"/>.</summary>
-    public static CompactTransformerTrainer CompactTransformer(
+    public static DeepTextTrainer<CompactTransformerOptions> CompactTransformer(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CompactTransformerOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new CompactTransformerTrainer(MlNetBridge.GetEnvironment(catalog), options);
+        return new DeepTextTrainer<CompactTransformerOptions>(MlNetBridge.GetEnvironment(catalog), options);
     }
 
     /// <summary>
@@ -100,11 +99,11 @@ public static class DeepTextCatalog
     /// <param name="steps">Passes each chunk makes through the core.</param>
     /// <param name="maxEpochs">Upper bound on epochs (early stopping on a validation split usually ends sooner).</param>
     /// <param name="validationSet">Data for early stopping; null holds out 10% of the training data.</param>
-    public static StaircaseTrainer Staircase(
+    public static DeepTextTrainer<StaircaseOptions> Staircase(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string textColumnName = "Text",
-        Models.StaircaseVariant variant = Models.StaircaseVariant.Staircase,
+        StaircaseVariant variant = StaircaseVariant.Staircase,
         int chunkSize = 32,
         int steps = 2,
         int maxEpochs = 20,
@@ -121,11 +120,11 @@ public static class DeepTextCatalog
         });
 
     /// <summary>A staircase attention classifier configured by <paramref name="options"/>.</summary>
-    public static StaircaseTrainer Staircase(
+    public static DeepTextTrainer<StaircaseOptions> Staircase(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, StaircaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new StaircaseTrainer(MlNetBridge.GetEnvironment(catalog), options);
+        return new DeepTextTrainer<StaircaseOptions>(MlNetBridge.GetEnvironment(catalog), options);
     }
 
     /// <summary>
@@ -142,7 +141,7 @@ public static class DeepTextCatalog
     /// <param name="chunkTokens">Tokens per chunk.</param>
     /// <param name="maxEpochs">Upper bound on training epochs (early stopping usually ends sooner).</param>
     /// <param name="seed">Seed for initialisation, chunk sampling and shuffling; null takes one from the MLContext.</param>
-    public static LongDocumentTrainer LongDocument(
+    public static DeepTextTrainer<LongDocumentOptions> LongDocument(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string textColumnName = "Text",
@@ -163,11 +162,11 @@ public static class DeepTextCatalog
         });
 
     /// <summary>A long-document classifier configured by <paramref name="options"/>.</summary>
-    public static LongDocumentTrainer LongDocument(
+    public static DeepTextTrainer<LongDocumentOptions> LongDocument(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, LongDocumentOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new LongDocumentTrainer(MlNetBridge.GetEnvironment(catalog), options);
+        return new DeepTextTrainer<LongDocumentOptions>(MlNetBridge.GetEnvironment(catalog), options);
     }
 
     /// <summary>

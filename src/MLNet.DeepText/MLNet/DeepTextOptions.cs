@@ -1,14 +1,30 @@
 using Microsoft.ML.SearchSpace;
 using Microsoft.ML;
 using Microsoft.ML.Tokenizers;
+using MLNet.DeepText.Models;
 using MLNet.DeepText.Text;
 using MLNet.DeepText.Training;
+using static TorchSharp.torch;
 
 namespace MLNet.DeepText;
 
+/// <summary>How a model's token states become one document vector.</summary>
+public enum PoolingKind
+{
+    /// <summary>Average of the real tokens' states.</summary>
+    Mean,
+    /// <summary>Attention pooling (the compact transformers' "sequence pooling", Hassani et al.): a learned softmax weighting over the real tokens.</summary>
+    Attention,
+    /// <summary>The state of a class token that the model adds to the text for this purpose (BERT's [CLS]).</summary>
+    ClassToken,
+    /// <summary>The last real token's state (the natural readout of a causal model).</summary>
+    LastToken,
+}
+
 /// <summary>
 /// Options shared by every DeepText trainer: columns, tokenization, training loop and device.
-/// The defaults are meant to work on ordinary business text on a laptop CPU.
+/// The defaults are meant to work on ordinary business text on a laptop CPU. Each model family's options class adds
+/// its architecture and knows how to build its model (so a new family needs no other registration).
 /// </summary>
 public abstract class DeepTextOptions
 {
@@ -64,6 +80,14 @@ public abstract class DeepTextOptions
     /// <summary>Fraction of the training rows held out for validation when no <see cref="ValidationSet"/> is given, in [0, 0.5]. 0 trains on everything and keeps the epoch with the lowest training loss. Default 0.1.</summary>
     public double ValidationFraction { get; set; } = 0.1;
 
+    /// <summary>
+    /// Width of a bag-of-words side path, 0 to 1,024: a fastText-style mean of its own word vectors over every token of
+    /// the text, concatenated to the model's document vector before the classifier, so that a bag-of-words model and
+    /// the attention model are trained together. 0 turns it off. Default 0.
+    /// </summary>
+    [Choice(0, 64)]
+    public int BagOfWordsSize { get; set; }
+
     /// <summary>Random seed; null takes one from the <c>MLContext</c>'s seed.</summary>
     public int? Seed { get; set; }
     /// <summary>Torch device ("cpu", "cuda", "cuda:1"). Null: CUDA when available (device <c>MLContext.GpuDeviceId</c>), else the CPU.</summary>
@@ -89,7 +113,7 @@ public abstract class DeepTextOptions
                 "the saved model records it, and loading it in another process needs DeepTextTokenizers.Register(name, tokenizer).", nameof(TokenizerName));
         if (Tokenizer is null && !DeepTextTokenizers.IsRegistered(TokenizerName))
             throw new ArgumentException($"TokenizerName '{TokenizerName}' is not registered; pass the Tokenizer option or call DeepTextTokenizers.Register first.", nameof(TokenizerName));
-        if (!Enum.IsDefined(Truncation)) Fail(nameof(Truncation), Truncation, $"one of {string.Join(", ", Enum.GetNames<TruncationPolicy>())}");
+        RequireDefined(nameof(Truncation), Truncation);
         Range(nameof(MaxTokens), MaxTokens, 1, 65_536);
         Range(nameof(MinTokenCount), MinTokenCount, 1, int.MaxValue);
         Range(nameof(MaxVocabularySize), MaxVocabularySize, 4, 1_000_000);
@@ -103,9 +127,32 @@ public abstract class DeepTextOptions
         Range(nameof(EarlyStoppingPatience), EarlyStoppingPatience, 1, 100_000);
         Range(nameof(ValidationFraction), ValidationFraction, 0, 0.5);
         Range(nameof(PredictionBatchSize), PredictionBatchSize, 1, 4096);
+        Range(nameof(BagOfWordsSize), BagOfWordsSize, 0, 1024);
         if (Device is not null && !System.Text.RegularExpressions.Regex.IsMatch(Device, @"^(cpu|cuda(:\d+)?)$"))
             Fail(nameof(Device), Device, "'cpu', 'cuda' or 'cuda:N' (whether CUDA is available is checked when training starts)");
     }
+
+    // ---- what a model family contributes to Fit (the trainer calls these in this order) ----
+
+    /// <summary>The most tokens of a text the model reads (the text encoder truncates to it). Default: <see cref="MaxTokens"/>.</summary>
+    internal virtual int DocumentTokens => MaxTokens;
+
+    /// <summary>Word vectors to initialise the model's word-vector table with; null (the default) for none.</summary>
+    internal virtual PretrainedVectors? ReadWordVectors(Tokenizer tokenizer) => null;
+
+    /// <summary>Sets the text encoder's vocabulary from the training tokens (default: the compact vocabulary of the ids seen often enough).</summary>
+    internal virtual void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? wordVectors) =>
+        encoder.LearnVocabulary(trainTokens, MinTokenCount, MaxVocabularySize, wordVectors?.TokenizerIds);
+
+    /// <summary>The family's architecture for a learned vocabulary and class count (and the word vectors' size, if any).</summary>
+    internal abstract ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors);
+
+    /// <summary>Runs on the freshly built model before it moves to its device (default: nothing), e.g. to load pretrained weights.</summary>
+    internal virtual void InitializeModel(TextClassifier model, Action<string> log) { }
+
+    /// <summary>Runs before the classification training, on the model already on its device (default: nothing).</summary>
+    internal virtual void Pretrain(TextClassifier model, ClassifierSpec spec, TokenizedDataset train, TrainingSettings settings,
+        Device device, Action<string> log, Func<bool> isCanceled) { }
 
     internal TrainingSettings ToTrainingSettings(int seed) => new()
     {
@@ -115,19 +162,26 @@ public abstract class DeepTextOptions
     };
 
     /// <summary>Throws unless <paramref name="low"/> ≤ <paramref name="value"/> ≤ <paramref name="high"/>.</summary>
-    protected static void Range(string option, double value, double low, double high)
+    private protected static void Range(string option, double value, double low, double high)
     {
         if (!(value >= low && value <= high))
             Fail(option, value, high >= int.MaxValue ? $"≥ {low}" : $"[{low}, {high}]");
     }
 
     /// <summary>Throws unless 0 ≤ <paramref name="value"/> &lt; 1.</summary>
-    protected static void Probability(string option, double value)
+    private protected static void Probability(string option, double value)
     {
         if (!(value >= 0 && value < 1)) Fail(option, value, "[0, 1)");
     }
 
-    protected static void Fail(string option, object value, string allowed) =>
+    /// <summary>Throws unless <paramref name="value"/> is one of its enum's named values.</summary>
+    private protected static void RequireDefined<TEnum>(string option, TEnum value) where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value)) Fail(option, value, $"one of {string.Join(", ", Enum.GetNames<TEnum>())}");
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="option"/>, its value and what is allowed.</summary>
+    private protected static void Fail(string option, object value, string allowed) =>
         throw new ArgumentOutOfRangeException(option, value, $"Option {option} = {value} is invalid; allowed: {allowed}.");
 
     private static void RequireName(string? value, string option)

@@ -10,45 +10,26 @@ using static TorchSharp.torch;
 namespace MLNet.DeepText;
 
 /// <summary>
-/// The ML.NET estimator behind every DeepText model family: reads the text and key-typed label columns,
-/// learns the compact vocabulary, builds the family's module from its spec, trains it with the shared loop
-/// and returns a <see cref="DeepTextTransformer"/>. A family supplies only its options type and
-/// <see cref="CreateSpec"/>.
+/// The ML.NET estimator of every DeepText model family: reads the text and key-typed label columns, learns the
+/// compact vocabulary, builds the family's model from the spec its options make, trains it with the shared loop and
+/// returns a <see cref="DeepTextTransformer"/>. The family is the options type, e.g.
+/// <c>DeepTextTrainer&lt;StaircaseOptions&gt;</c>.
 /// </summary>
-public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer> where TOptions : DeepTextOptions
+/// <typeparam name="TOptions">The model family's options.</typeparam>
+public sealed class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer> where TOptions : DeepTextOptions
 {
     private readonly IHostEnvironment _env;
 
     /// <summary>The options this trainer was created with (validated).</summary>
     public TOptions Options { get; }
 
-    private protected DeepTextTrainer(IHostEnvironment env, TOptions options)
+    internal DeepTextTrainer(IHostEnvironment env, TOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _env = env;
         Options = options;
     }
-
-    /// <summary>The family's architecture for a learned vocabulary and class count (and the pretrained vectors, if any).</summary>
-    private protected abstract ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained);
-
-    /// <summary>The most tokens of a text the model reads (the text encoder truncates to it). Default: MaxTokens.</summary>
-    private protected virtual int DocumentTokens => Options.MaxTokens;
-
-    /// <summary>Runs before the classification training, on the model already on its device (default: nothing).</summary>
-    private protected virtual void Pretrain(TextClassifier model, ClassifierSpec spec, TokenizedDataset train, TrainingSettings settings,
-        Device device, Action<string> log, Func<bool> isCanceled) { }
-
-    /// <summary>Sets the text encoder's vocabulary from the training tokens (default: the compact vocabulary of the ids seen often enough).</summary>
-    private protected virtual void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? pretrained) =>
-        encoder.LearnVocabulary(trainTokens, Options.MinTokenCount, Options.MaxVocabularySize, pretrained?.TokenizerIds);
-
-    /// <summary>Runs on the freshly built model before it moves to its device (default: nothing), e.g. to load pretrained weights.</summary>
-    private protected virtual void InitializeModel(TextClassifier model, Action<string> log) { }
-
-    /// <summary>Word vectors to initialise the embedding table with; null (the default) for none.</summary>
-    private protected virtual PretrainedVectors? ReadPretrainedVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => null;
 
     /// <summary>Checks the input schema and describes the output columns.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -77,7 +58,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         Options.Validate();   // again: the options object may have been changed since the trainer was made
-        var host = _env.Register(GetType().Name);
+        var host = _env.Register(typeof(TOptions).Name);
         using var channel = host.Start("Training");
         var o = Options;
         var (labelColumn, numberOfClasses) = CheckLabel(input.Schema, o.LabelColumnName);
@@ -96,7 +77,7 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
         var (gpuDeviceId, fallbackToCpu) = MlNetBridge.GetDeviceSettings(_env);
         var device = DeviceSelector.Select(o.Device, gpuDeviceId, fallbackToCpu, m => Info(channel, m));
 
-        var encoder = new TextEncoder(o.TokenizerName, DocumentTokens, o.Truncation);
+        var encoder = new TextEncoder(o.TokenizerName, o.DocumentTokens, o.Truncation);
         var (trainTokens, trainLabels) = Read(input, encoder, channel, "training");
         if (trainTokens.Count == 0)
             throw new InvalidOperationException(
@@ -120,18 +101,18 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
             trainLabels = trainIdx.Select(i => trainLabels[i]).ToList();
         }
 
-        var pretrained = ReadPretrainedVectors(DeepTextTokenizers.Get(o.TokenizerName));
+        var pretrained = o.ReadWordVectors(DeepTextTokenizers.Get(o.TokenizerName));
         if (pretrained is not null && keys)
             throw new ArgumentException($"Word vectors (EmbeddingFile) are matched to the tokenizer's tokens, but column '{o.TextColumnName}' holds keys of your own; use a text column or drop EmbeddingFile.");
         if (pretrained is not null)
             Info(channel, $"Word vectors: {pretrained.WordCount:N0} words of dimension {pretrained.Dimension} read from '{pretrained.Path}', {pretrained.TokenizerIds.Count:N0} of them are single tokens.");
-        LearnVocabulary(encoder, trainTokens, pretrained);
+        o.LearnVocabulary(encoder, trainTokens, pretrained);
         var train = new TokenizedDataset(trainTokens.Select(encoder.ToModelIds).ToArray(), trainLabels);
         var validation = new TokenizedDataset(validTokens.Select(encoder.ToModelIds).ToArray(), validLabels);
         Info(channel, $"{train.Count} training rows, {validation.Count} validation rows, {numberOfClasses} classes, " +
             $"vocabulary {encoder.Vocabulary!.Size} ids, device {device}, seed {seed}.");
 
-        var spec = CreateSpec(encoder.Vocabulary.Size, numberOfClasses, pretrained);
+        var spec = o.CreateSpec(encoder.Vocabulary.Size, numberOfClasses, pretrained);
         var model = TorchRandom.Build(seed, spec.Build);
         try
         {
@@ -140,14 +121,14 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
             {
                 var table = pretrained.EmbeddingTable(encoder.Vocabulary, seed, out int fromFile);
                 using var vectors = torch.tensor(table, [encoder.Vocabulary.Size, pretrained.Dimension]);
-                model.SetEmbeddings(vectors);
+                model.SetWordVectors(vectors);
                 Info(channel, $"Word vectors: {fromFile:N0} of the {encoder.Vocabulary.Size:N0} vocabulary rows come from the file.");
             }
-            InitializeModel(model, m => Info(channel, m));
+            o.InitializeModel(model, m => Info(channel, m));
             model.to(device);
             Info(channel, $"{spec.Kind}: {model.ParameterCount:N0} parameters.");
             var settings = o.ToTrainingSettings(seed);
-            Pretrain(model, spec, train, settings, device, m => Info(channel, m), () => MlNetBridge.IsCanceled(host));
+            o.Pretrain(model, spec, train, settings, device, m => Info(channel, m), () => MlNetBridge.IsCanceled(host));
             var trainer = new ClassifierTrainer(settings, device)
             {
                 Progress = new Relay(p => { Info(channel, p.ToString()); o.Progress?.Report(p); }),
@@ -224,53 +205,4 @@ public abstract class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer
     {
         public void Report(TrainingProgress value) => report(value);
     }
-}
-
-/// <summary>Trains a <see cref="CompactTransformerClassifier"/> (CCT, CVT or ViT-Lite for text).</summary>
-public sealed class CompactTransformerTrainer : DeepTextTrainer<CompactTransformerOptions>
-{
-    internal CompactTransformerTrainer(IHostEnvironment env, CompactTransformerOptions options) : base(env, options) { }
-
-    private protected override PretrainedVectors? ReadPretrainedVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) =>
-        Options.EmbeddingFile is null ? null : PretrainedVectors.Load(Options.EmbeddingFile, tokenizer);
-
-    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
-        Options.ToSpec(vocabularySize, numberOfClasses, pretrained?.Dimension);
-}
-
-/// <summary>Trains a <see cref="StaircaseClassifier"/> (staircase attention and its cached and Ladder variants).</summary>
-public sealed class StaircaseTrainer : DeepTextTrainer<StaircaseOptions>
-{
-    internal StaircaseTrainer(IHostEnvironment env, StaircaseOptions options) : base(env, options) { }
-
-    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
-        Options.ToSpec(vocabularySize, numberOfClasses);
-}
-
-/// <summary>Trains a <see cref="TransformerEncoderClassifier"/> (the plain Transformer baseline).</summary>
-public sealed class TransformerEncoderTrainer : DeepTextTrainer<TransformerEncoderOptions>
-{
-    internal TransformerEncoderTrainer(IHostEnvironment env, TransformerEncoderOptions options) : base(env, options) { }
-
-    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
-        Options.ToSpec(vocabularySize, numberOfClasses);
-}
-
-/// <summary>Trains a <see cref="LongDocumentClassifier"/> (hierarchical chunked encoder, or the head+tail baseline).</summary>
-public sealed class LongDocumentTrainer : DeepTextTrainer<LongDocumentOptions>
-{
-    internal LongDocumentTrainer(IHostEnvironment env, LongDocumentOptions options) : base(env, options) { }
-
-    private protected override int DocumentTokens => Options.Mode == LongDocumentMode.HeadTail ? Options.HeadTailTokens : Options.MaxTokens;
-
-    private protected override void Pretrain(TextClassifier model, ClassifierSpec spec, TokenizedDataset train, TrainingSettings settings,
-        Device device, Action<string> log, Func<bool> isCanceled)
-    {
-        if (Options.PretrainingEpochs == 0) return;
-        new MaskedTokenPretrainer(settings, device) { IsCanceled = isCanceled, CancellationToken = Options.CancellationToken }
-            .Pretrain((LongDocumentClassifier)model, (LongDocumentSpec)spec, train.Sequences, Options.PretrainingEpochs, log);
-    }
-
-    private protected override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? pretrained) =>
-        Options.ToSpec(vocabularySize, numberOfClasses);
 }

@@ -23,8 +23,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 {
     internal const string LoaderSignature = "DeepTextClassifier";
     private const string ModelSignature = "DTXTCLSF";
-    private const uint FormatVersion = 0x00010002;          // 1.2: checksums (CheckedModelEntries)
-    private const uint UncheckedFormatVersion = 0x00010001; // 1.1: still read
+    // 2.0: one classifier (encoder → pooling → head) for every family, with renamed spec fields. 1.2 added checksums.
+    private const uint FormatVersion = 0x00020000;
 
     private readonly object _lock = new();
     private bool _disposed;
@@ -176,7 +176,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     {
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
             TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys,
-            Spec.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.GetType().Assembly.GetName().Name);
+            Spec.Encoder.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.Encoder.GetType().Assembly.GetName().Name);
         var header = Bytes(w =>
         {
             w.Write(JsonSerializer.Serialize(metadata));
@@ -211,10 +211,12 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     /// <summary>Called by ML.NET's model loader, which finds it through the [LoadableClass] attribute the build weaves in.</summary>
     internal static DeepTextTransformer Create(IHostEnvironment env, object ctx)
     {
-        var versionInfo = MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, oldestReadable: UncheckedFormatVersion);
-        var (header, readEntry) = MlNetBridge.VersionWritten(ctx) < FormatVersion
-            ? Unchecked(ctx, versionInfo)
-            : CheckedModelEntries.Load(ctx, versionInfo);
+        uint written = MlNetBridge.VersionWritten(ctx);
+        if (written < FormatVersion)
+            throw new InvalidDataException(
+                $"This DeepText model was saved in format {Format(written)} (MLNet.DeepText 0.5 or earlier); this version reads format {Format(FormatVersion)}, " +
+                "in which every model family is an encoder under one shared classifier. Train the model again with this version (the option names changed: see the README).");
+        var (header, readEntry) = CheckedModelEntries.Load(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature));
         Metadata metadata; LabelKeyValues? keyValues; ClassifierSpec spec;
         try
         {
@@ -263,7 +265,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
                 $"This model's family is defined in {assemblyName}, which this application does not reference. Add the {assemblyName} package to load it.", e);
         }
         System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
-        ClassifierSpec.RegisterKindsIn(assembly);
+        EncoderSpec.RegisterKindsIn(assembly);
     }
 
     private static int[] ReadVocabulary(object ctx, byte[] bytes)
@@ -277,19 +279,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         return ids;
     }
 
-    /// <summary>Models saved before checksums were added (format 1.1): the same entries, read without verification.</summary>
-    private static (byte[] Header, Func<string, byte[]> ReadEntry) Unchecked(object ctx, object versionInfo)
-    {
-        var reader = MlNetBridge.BeginLoad(ctx, versionInfo);
-        var header = Bytes(w =>
-        {
-            w.Write(reader.ReadString());
-            bool hasKeys = reader.ReadBoolean();
-            w.Write(hasKeys);
-            if (hasKeys) LabelKeyValues.Read(reader).Write(w);
-        });
-        return (header, name => CheckedModelEntries.ReadEntry(ctx, name));
-    }
+    private static string Format(uint version) => $"{version >> 16}.{version & 0xFFFF}";
 
     private void ThrowIfDisposed()
     {

@@ -1,5 +1,8 @@
 using Microsoft.ML.SearchSpace;
 using MLNet.DeepText.Models;
+using MLNet.DeepText.Text;
+using MLNet.DeepText.Training;
+using static TorchSharp.torch;
 
 namespace MLNet.DeepText;
 
@@ -43,7 +46,7 @@ public sealed class LongDocumentOptions : DeepTextOptions
     /// <summary>Tokens read in head+tail mode (the first and last, by <see cref="DeepTextOptions.Truncation"/>), 16 to 4,096. Default 512.</summary>
     public int HeadTailTokens { get; set; } = 512;
     /// <summary>Size of the word vectors, 8 to 2,048. Default 128.</summary>
-    public int EmbeddingSize { get; set; } = 128;
+    public int WordVectorSize { get; set; } = 128;
     /// <summary>Width of the token and chunk states, 8 to 2,048, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
     public int Width { get; set; } = 128;
     /// <summary>Attention heads, 1 to 64. Default 4.</summary>
@@ -51,17 +54,11 @@ public sealed class LongDocumentOptions : DeepTextOptions
     /// <summary>Hidden width of each block's MLP as a multiple of the width, 0.25 to 8. Default 2.</summary>
     public double MlpRatio { get; set; } = 2;
     /// <summary>Attention blocks inside each chunk, 1 to 12. Default 2.</summary>
-    public int LocalLayers { get; set; } = 2;
+    public int NumberOfLayers { get; set; } = 2;
     /// <summary>Attention blocks over the chunk vectors, 0 to 4 (0: the chunk vectors are only pooled). Default 1.</summary>
-    public int GlobalLayers { get; set; } = 1;
+    public int NumberOfGlobalLayers { get; set; } = 1;
     /// <summary>A convolutional tokenizer (kernel 3, then max-pooling that halves the positions) instead of a per-token projection. Default true.</summary>
     public bool ConvolutionalTokenizer { get; set; } = true;
-    /// <summary>
-    /// Size of the word vectors of a bag-of-words side path (the mean over every token read, concatenated to the
-    /// attention path's document vector before the classifier), 0 to 1,024; 0 turns it off. Default 0.
-    /// </summary>
-    [Choice(0, 64)]
-    public int BagOfWordsSize { get; set; }
     /// <summary>
     /// Epochs of masked-token pretraining of the chunk encoder on the training texts themselves (BERT's objective:
     /// 15% of the tokens hidden and predicted) before it learns the labels, 0 to 100; 0 turns it off. Uses no outside
@@ -76,34 +73,61 @@ public sealed class LongDocumentOptions : DeepTextOptions
     /// <summary>Stochastic depth of the last local block, in [0, 1). Default 0.1.</summary>
     public double StochasticDepth { get; set; } = 0.1;
 
+    /// <summary>How the chunk states become the document vector. Default: attention pooling.</summary>
+    public PoolingKind Pooling { get; set; } = PoolingKind.Attention;
+
+    /// <inheritdoc />
     public override void Validate()
     {
         base.Validate();
-        if (!Enum.IsDefined(Mode)) Fail(nameof(Mode), Mode, $"one of {string.Join(", ", Enum.GetNames<LongDocumentMode>())}");
+        RequireDefined(nameof(Mode), Mode);
         Range(nameof(ChunkTokens), ChunkTokens, 16, 2048);
         Range(nameof(ChunkOverlap), ChunkOverlap, 0, ChunkTokens / 2);
         Range(nameof(TrainChunksPerDocument), TrainChunksPerDocument, 1, 1024);
         Range(nameof(HeadTailTokens), HeadTailTokens, 16, 4096);
-        Range(nameof(EmbeddingSize), EmbeddingSize, 8, 2048);
+        Range(nameof(WordVectorSize), WordVectorSize, 8, 2048);
         Range(nameof(Width), Width, 8, 2048);
         Range(nameof(NumberOfHeads), NumberOfHeads, 1, 64);
         if (Width % NumberOfHeads != 0) Fail(nameof(Width), Width, $"a multiple of NumberOfHeads ({NumberOfHeads})");
         Range(nameof(MlpRatio), MlpRatio, 0.25, 8);
-        Range(nameof(LocalLayers), LocalLayers, 1, 12);
-        Range(nameof(GlobalLayers), GlobalLayers, 0, 4);
-        Range(nameof(BagOfWordsSize), BagOfWordsSize, 0, 1024);
+        Range(nameof(NumberOfLayers), NumberOfLayers, 1, 12);
+        Range(nameof(NumberOfGlobalLayers), NumberOfGlobalLayers, 0, 4);
         Range(nameof(PretrainingEpochs), PretrainingEpochs, 0, 100);
         Probability(nameof(Dropout), Dropout);
         Probability(nameof(AttentionDropout), AttentionDropout);
         Probability(nameof(StochasticDepth), StochasticDepth);
+        RequireDefined(nameof(Pooling), Pooling);
+        if (Pooling == PoolingKind.ClassToken) Fail(nameof(Pooling), Pooling, "Mean, Attention or LastToken (the long-document model has no class token)");
     }
 
-    internal LongDocumentSpec ToSpec(int vocabularySize, int classes)
+    internal override int DocumentTokens => Mode == LongDocumentMode.HeadTail ? HeadTailTokens : MaxTokens;
+
+    internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors)
     {
         int stride = ChunkTokens - ChunkOverlap;
         int maxChunks = Math.Max(1, (Math.Max(MaxTokens, ChunkTokens) - ChunkOverlap + stride - 1) / stride);
-        return new(vocabularySize, classes, Mode, ChunkTokens, ChunkOverlap, maxChunks, TrainChunksPerDocument, HeadTailTokens,
-            EmbeddingSize, Width, NumberOfHeads, MlpRatio, LocalLayers, GlobalLayers, ConvolutionalTokenizer, Dropout, AttentionDropout, StochasticDepth,
-            BagOfWordsSize: BagOfWordsSize);
+        var encoder = new LongDocumentSpec(vocabularySize, Mode: Mode, ChunkTokens: ChunkTokens, ChunkOverlap: ChunkOverlap, MaxChunks: maxChunks,
+            TrainChunksPerDocument: TrainChunksPerDocument, HeadTailTokens: HeadTailTokens, WordVectorSize: WordVectorSize, Width: Width,
+            NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio, NumberOfLayers: NumberOfLayers, NumberOfGlobalLayers: NumberOfGlobalLayers,
+            ConvolutionalTokenizer: ConvolutionalTokenizer, Dropout: Dropout, AttentionDropout: AttentionDropout, StochasticDepth: StochasticDepth);
+        return new(encoder, numberOfClasses, Pooling, HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize);
+    }
+
+    internal override void Pretrain(TextClassifier model, ClassifierSpec spec, TokenizedDataset train, TrainingSettings settings,
+        Device device, Action<string> log, Func<bool> isCanceled)
+    {
+        if (PretrainingEpochs == 0) return;
+        new MaskedTokenPretrainer(settings, device) { IsCanceled = isCanceled, CancellationToken = CancellationToken }
+            .Pretrain((LongDocument)model.Encoder, (LongDocumentSpec)spec.Encoder, train.Sequences, PretrainingEpochs, log);
     }
 }
+
+/// <summary>How the long-document classifier reads a document.</summary>
+public enum LongDocumentMode
+{
+    /// <summary>Chunks encoded locally, then a global stage over the chunk vectors: reads the whole document (up to MaxChunks chunks).</summary>
+    Hierarchical,
+    /// <summary>The fast baseline: one encoder pass over the first and last tokens (head+tail truncation, Sun et al. 2019).</summary>
+    HeadTail,
+}
+

@@ -1,5 +1,6 @@
 using Microsoft.ML.SearchSpace;
 using MLNet.DeepText.Models;
+using MLNet.DeepText.Text;
 
 namespace MLNet.DeepText;
 
@@ -20,50 +21,89 @@ public sealed class StaircaseOptions : DeepTextOptions
     public int Steps { get; set; } = 2;
     /// <summary>Finished chunks the cached staircase keeps visible, 1 to 4,096 (ignored by the other variants). Default 2.</summary>
     public int CacheChunks { get; set; } = 2;
-    /// <summary>Width of token states, 8 to 4,096, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
+    /// <summary>Width of the token states, 8 to 4,096, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
     [Choice(64, 128, 256)]
-    public int EmbeddingSize { get; set; } = 128;
+    public int Width { get; set; } = 128;
     /// <summary>Transformer blocks in the shared core, 1 to 24. Default 2.</summary>
     [Range(1, 3)]
     public int NumberOfLayers { get; set; } = 2;
     /// <summary>Attention heads, 1 to 64. Default 4.</summary>
     public int NumberOfHeads { get; set; } = 4;
-    /// <summary>Hidden width of each block's feed-forward layer, 8 to 16,384. Default 256.</summary>
-    public int FeedForwardSize { get; set; } = 256;
+    /// <summary>Hidden width of each block's feed-forward layer as a multiple of <see cref="Width"/>, 0.25 to 8. Default 2.</summary>
+    public double MlpRatio { get; set; } = 2;
     /// <summary>Dropout on embeddings and residual branches, in [0, 1). Default 0.1.</summary>
     [Range(0.0, 0.3)]
     public double Dropout { get; set; } = 0.1;
+    /// <summary>Dropout on attention weights, in [0, 1). Default 0 (see <see cref="TransformerEncoderOptions.AttentionDropout"/>).</summary>
+    public double AttentionDropout { get; set; }
     /// <summary>Attention inside a step: causal, as in the paper, or bidirectional within the window. Default causal.</summary>
     public StaircaseAttention Attention { get; set; } = StaircaseAttention.Causal;
     /// <summary>
-    /// How the document vector is read: a class token at the end (the recurrent final state, for state-tracking text),
-    /// the mean of the tokens, or attention pooling. Default: class token.
+    /// How the document vector is read: a class token read after the text (the recurrent final state, for
+    /// state-tracking text), or the mean, attention pooling or last token of the text's states. Default: class token.
     /// </summary>
-    public StaircaseReadout Readout { get; set; } = StaircaseReadout.ClassToken;
+    public PoolingKind Pooling { get; set; } = PoolingKind.ClassToken;
     /// <summary>
     /// Relative positions: a learned bias per head and distance, or the paper's learned table of distance vectors
     /// (content-dependent, a little more compute). Default: per-head bias.
     /// </summary>
     public StaircasePositions Positions { get; set; } = StaircasePositions.HeadBias;
 
+    /// <inheritdoc />
     public override void Validate()
     {
         base.Validate();
-        if (!Enum.IsDefined(Variant)) Fail(nameof(Variant), Variant, $"one of {string.Join(", ", Enum.GetNames<StaircaseVariant>())}");
+        RequireDefined(nameof(Variant), Variant);
         Range(nameof(ChunkSize), ChunkSize, 1, 4096);
         Range(nameof(Steps), Steps, 1, 16);
         Range(nameof(CacheChunks), CacheChunks, 1, 4096);
-        Range(nameof(EmbeddingSize), EmbeddingSize, 8, 4096);
+        Range(nameof(Width), Width, 8, 4096);
         Range(nameof(NumberOfLayers), NumberOfLayers, 1, 24);
         Range(nameof(NumberOfHeads), NumberOfHeads, 1, 64);
-        if (EmbeddingSize % NumberOfHeads != 0) Fail(nameof(EmbeddingSize), EmbeddingSize, $"a multiple of NumberOfHeads ({NumberOfHeads})");
-        Range(nameof(FeedForwardSize), FeedForwardSize, 8, 16_384);
+        if (Width % NumberOfHeads != 0) Fail(nameof(Width), Width, $"a multiple of NumberOfHeads ({NumberOfHeads})");
+        Range(nameof(MlpRatio), MlpRatio, 0.25, 8);
         Probability(nameof(Dropout), Dropout);
-        if (!Enum.IsDefined(Attention)) Fail(nameof(Attention), Attention, $"one of {string.Join(", ", Enum.GetNames<StaircaseAttention>())}");
-        if (!Enum.IsDefined(Readout)) Fail(nameof(Readout), Readout, $"one of {string.Join(", ", Enum.GetNames<StaircaseReadout>())}");
-        if (!Enum.IsDefined(Positions)) Fail(nameof(Positions), Positions, $"one of {string.Join(", ", Enum.GetNames<StaircasePositions>())}");
+        Probability(nameof(AttentionDropout), AttentionDropout);
+        RequireDefined(nameof(Attention), Attention);
+        RequireDefined(nameof(Pooling), Pooling);
+        RequireDefined(nameof(Positions), Positions);
     }
 
-    internal StaircaseSpec ToSpec(int vocabularySize, int classes) => new(vocabularySize, classes, MaxTokens, Variant, ChunkSize, Steps,
-        CacheChunks, EmbeddingSize, NumberOfLayers, NumberOfHeads, FeedForwardSize, Dropout, Attention, Readout, Positions);
+    internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors) => new(
+        new StaircaseSpec(vocabularySize, MaxTokens, Variant: Variant, ChunkSize: ChunkSize, Steps: Steps, CacheChunks: CacheChunks,
+            Width: Width, NumberOfLayers: NumberOfLayers, NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio, Dropout: Dropout,
+            AttentionDropout: AttentionDropout, Attention: Attention, Positions: Positions, ClassToken: Pooling == PoolingKind.ClassToken),
+        numberOfClasses, Pooling, BagOfWordsSize: BagOfWordsSize);
 }
+
+/// <summary>How the shared core is applied over the sequence (Ju et al., "Staircase Attention for Recurrent Processing of Sequences", NeurIPS 2022).</summary>
+public enum StaircaseVariant
+{
+    /// <summary>Chunks enter one per step; each chunk is processed <c>Steps</c> times, one level higher each step; nothing is cached.</summary>
+    Staircase,
+    /// <summary>Staircase, plus the final states of the last <c>CacheChunks</c> finished chunks stay visible as keys and values.</summary>
+    CachedStaircase,
+    /// <summary>Staircase, plus every finished chunk stays visible as keys and values.</summary>
+    GlobalCachedStaircase,
+    /// <summary>No chunking: the whole sequence goes through the shared core <c>Steps</c> times (recurrence in depth only).</summary>
+    Ladder,
+}
+
+/// <summary>What a token may attend to inside one step's window.</summary>
+public enum StaircaseAttention
+{
+    /// <summary>Earlier tokens and itself, as in the paper.</summary>
+    Causal,
+    /// <summary>Every token of the window (chunks still enter left to right).</summary>
+    Bidirectional,
+}
+
+/// <summary>How the staircase core knows where tokens are (it has no absolute positions).</summary>
+public enum StaircasePositions
+{
+    /// <summary>A learned scalar per head and query–key distance, added to the attention score.</summary>
+    HeadBias,
+    /// <summary>The paper's content-dependent term: a learned vector p_δ per distance, shared by all layers and heads, adding q·p_δ / √d_head to the score.</summary>
+    LearnedTable,
+}
+

@@ -6,7 +6,7 @@ namespace MLNet.DeepText.Models;
 /// <summary>
 /// Boolean attention masks, broadcastable to [batch, heads, queries, keys]; <c>true</c> means "may attend".
 /// </summary>
-public static class AttentionMasks
+internal static class AttentionMasks
 {
     /// <summary>From a [batch, keys] padding mask (true = real token) to [batch, 1, 1, keys].</summary>
     public static Tensor KeyPadding(Tensor paddingMask) => paddingMask.unsqueeze(1).unsqueeze(1);

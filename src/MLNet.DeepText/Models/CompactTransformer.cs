@@ -6,56 +6,28 @@ using static TorchSharp.torch.nn;
 
 namespace MLNet.DeepText.Models;
 
-/// <summary>How a compact transformer turns word vectors into tokens for the encoder.</summary>
-public enum CompactTokenizerKind
-{
-    /// <summary>CCT: Conv1d with kernel k (stride max(1, k/2−1), padding max(1, k/2), no bias) → ReLU → max-pool 2/2/1, which halves the sequence.</summary>
-    Convolution,
-    /// <summary>CVT / ViT-Lite: non-overlapping patches of k word vectors, each projected linearly (Conv1d with kernel = stride = k).</summary>
-    Patch,
-}
-
-/// <summary>How a compact transformer reads one vector out of its token states.</summary>
-public enum CompactReadout
-{
-    /// <summary>Sequence pooling (CCT, CVT): a learned softmax weighting over the real tokens.</summary>
-    SequencePooling,
-    /// <summary>A learned class token prepended to the sequence (ViT-Lite); its final state is read.</summary>
-    ClassToken,
-}
-
-/// <summary>Position information added to the tokenizer's output.</summary>
-public enum PositionalEncodingKind
-{
-    /// <summary>Fixed sine/cosine encoding of the token's position, added to real tokens only.</summary>
-    Sinusoidal,
-    /// <summary>A learned vector per position (truncated normal, std 0.2).</summary>
-    Learnable,
-    /// <summary>No position information beyond what the convolution gives.</summary>
-    None,
-}
-
-/// <summary>Architecture of <see cref="CompactTransformerClassifier"/>.</summary>
-public sealed record CompactTransformerSpec(
+/// <summary>Architecture of <see cref="CompactTransformer"/>.</summary>
+internal sealed record CompactTransformerSpec(
     int VocabularySize,
-    int NumberOfClasses,
     int MaxTokens,
-    int EmbeddingSize = 128,
+    int WordVectorSize = 128,
     int Width = 128,
-    int Layers = 2,
-    int Heads = 2,
+    int NumberOfLayers = 2,
+    int NumberOfHeads = 2,
     double MlpRatio = 1.0,
     CompactTokenizerKind Tokenizer = CompactTokenizerKind.Convolution,
     int KernelSize = 2,
-    CompactReadout Readout = CompactReadout.SequencePooling,
+    bool ClassToken = false,
     PositionalEncodingKind PositionalEncoding = PositionalEncodingKind.Sinusoidal,
-    double EmbeddingDropout = 0.1,
+    double WordVectorDropout = 0.1,
     double Dropout = 0.1,
     double AttentionDropout = 0.1,
     double StochasticDepth = 0.1,
-    bool FreezeEmbeddings = false) : ClassifierSpec(VocabularySize, NumberOfClasses)
+    bool FreezeWordVectors = false) : EncoderSpec(VocabularySize)
 {
-    public override TextClassifier Build() => new CompactTransformerClassifier(this);
+    public override Encoder Build() => new CompactTransformer(this);
+    public override int StateWidth => Width;
+    public override bool HasClassToken => ClassToken;
 
     /// <summary>Tokens the encoder sees for an input of <paramref name="length"/> word vectors (class token excluded).</summary>
     public int TokensAfterTokenizer(int length) => Tokenizer == CompactTokenizerKind.Convolution
@@ -78,11 +50,11 @@ public sealed record CompactTransformerSpec(
 /// <item>Positional encoding (sinusoidal on real tokens, learned, or none); ViT-Lite prepends a class token.</item>
 /// <item>L encoder blocks of the official code: x ← x + DropPath(MHA(LN(x))); x ← LN(x); x ← x + DropPath(MLP(x)),
 /// with attention dropout and stochastic depth rising linearly from 0 to its maximum over the blocks.</item>
-/// <item>A final LayerNorm, then masked sequence pooling (softmax weights over real tokens only) or the class token,
-/// and a linear classifier.</item>
+/// <item>A final LayerNorm. The classifier then reads the class token or pools the real tokens (the paper's sequence
+/// pooling is <see cref="PoolingKind.Attention"/>).</item>
 /// </list>
 /// </summary>
-public sealed class CompactTransformerClassifier : TextClassifier
+internal sealed class CompactTransformer : Encoder
 {
     private readonly CompactTransformerSpec _spec;
     private readonly Embedding embedding;
@@ -91,59 +63,35 @@ public sealed class CompactTransformerClassifier : TextClassifier
     private readonly Parameter? positions, classToken;
     private readonly ModuleList<CompactBlock> blocks;
     private readonly LayerNorm finalNorm;
-    private readonly Pooling pooling;
-    private readonly Linear? head;
 
-    public CompactTransformerClassifier(CompactTransformerSpec spec) : base(nameof(CompactTransformerClassifier))
+    public CompactTransformer(CompactTransformerSpec spec) : base(nameof(CompactTransformer))
     {
         _spec = spec;
-        embedding = Embedding(spec.VocabularySize, spec.EmbeddingSize, padding_idx: 0);
-        embeddingDropout = new FastDropout(spec.EmbeddingDropout);
+        embedding = Embedding(spec.VocabularySize, spec.WordVectorSize, padding_idx: ReservedTokenIds.Pad);
+        embeddingDropout = new FastDropout(spec.WordVectorDropout);
         tokenizer = spec.Tokenizer == CompactTokenizerKind.Convolution
-            ? Conv1d(spec.EmbeddingSize, spec.Width, spec.KernelSize, stride: spec.ConvolutionStride, padding: spec.ConvolutionPadding, bias: false)
-            : Conv1d(spec.EmbeddingSize, spec.Width, spec.KernelSize, stride: spec.KernelSize, bias: false);
-        int tokens = spec.TokensAfterTokenizer(spec.MaxTokens) + (spec.Readout == CompactReadout.ClassToken ? 1 : 0);
+            ? Conv1d(spec.WordVectorSize, spec.Width, spec.KernelSize, stride: spec.ConvolutionStride, padding: spec.ConvolutionPadding, bias: false)
+            : Conv1d(spec.WordVectorSize, spec.Width, spec.KernelSize, stride: spec.KernelSize, bias: false);
+        int tokens = spec.TokensAfterTokenizer(spec.MaxTokens) + (spec.ClassToken ? 1 : 0);
         if (spec.PositionalEncoding == PositionalEncodingKind.Learnable)
             positions = Parameter(init.trunc_normal_(empty(1, tokens, spec.Width), std: 0.2));
-        if (spec.Readout == CompactReadout.ClassToken)
+        if (spec.ClassToken)
             classToken = Parameter(zeros(1, 1, spec.Width));
-        int mlpSize = (int)Math.Round(spec.Width * spec.MlpRatio);
-        blocks = new ModuleList<CompactBlock>(Enumerable.Range(0, spec.Layers)
-            .Select(i => new CompactBlock(spec.Width, spec.Heads, mlpSize, spec.Dropout, spec.AttentionDropout,
-                dropPath: spec.Layers == 1 ? 0 : spec.StochasticDepth * i / (spec.Layers - 1)))
+        int mlpSize = FeedForward.Size(spec.Width, spec.MlpRatio);
+        blocks = new ModuleList<CompactBlock>(Enumerable.Range(0, spec.NumberOfLayers)
+            .Select(i => new CompactBlock(spec.Width, spec.NumberOfHeads, mlpSize, spec.Dropout, spec.AttentionDropout,
+                dropPath: spec.NumberOfLayers == 1 ? 0 : spec.StochasticDepth * i / (spec.NumberOfLayers - 1)))
             .ToArray());
         finalNorm = LayerNorm(spec.Width);
-        pooling = new Pooling(spec.Readout == CompactReadout.ClassToken ? PoolingKind.FirstToken : PoolingKind.Sequence, spec.Width);
-        if (spec.NumberOfClasses > 0) head = Linear(spec.Width, spec.NumberOfClasses);   // 0 classes: an encoder inside another model
         RegisterComponents();
         Initialize();
-        if (spec.FreezeEmbeddings) embedding.weight!.requires_grad = false;
+        if (spec.FreezeWordVectors) embedding.weight!.requires_grad = false;
     }
 
-    /// <summary>Parameter values outside the word-embedding table (the figure the paper reports).</summary>
-    public long EncoderParameterCount => ParameterCount - embedding.weight!.numel();
+    public override Parameter WordVectors => embedding.weight!;
 
-    public override void SetEmbeddings(Tensor vectors)
-    {
-        var weight = embedding.weight!;
-        if (!vectors.shape.SequenceEqual(weight.shape))
-            throw new ArgumentException($"Embedding vectors have shape [{string.Join(", ", vectors.shape)}], the table [{string.Join(", ", weight.shape)}].");
-        using var _ = no_grad();
-        weight.copy_(vectors);
-        weight[0].zero_();
-    }
-
-    public override Tensor Embed(Tensor ids, Tensor paddingMask)
-    {
-        var (x, mask) = EncodePositions(ids, paddingMask);
-        return pooling.forward(x, mask);
-    }
-
-    /// <summary>The word-embedding table, [vocabulary, embedding size].</summary>
-    internal Tensor EmbeddingTable => embedding.weight!;
-
-    /// <summary>The encoder's states after the final norm, before the readout: [B, n', d] and which of them are real.</summary>
-    internal (Tensor States, Tensor Mask) EncodePositions(Tensor ids, Tensor paddingMask)
+    /// <summary>The encoder's states after the final norm, [B, n', d] (the class token first, if any), and which of them are real.</summary>
+    public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {
         // 1. Word vectors, with padded positions zeroed so that they contribute exactly what the convolution's own zero padding would.
         var words = embeddingDropout.forward(embedding.forward(ids)).mul(paddingMask.unsqueeze(-1));   // [B, n, e]
@@ -162,15 +110,11 @@ public sealed class CompactTransformerClassifier : TextClassifier
             _ => x,
         };
 
-        // 3. Encoder blocks under the padding mask, final norm (the readout is in Embed).
+        // 3. Encoder blocks under the padding mask, final norm (the readout is the classifier's).
         var attentionMask = AttentionMasks.KeyPadding(mask);
         foreach (var block in blocks) x = block.forward(x, attentionMask);
         return (finalNorm.forward(x), mask);
     }
-
-    public override Tensor forward(Tensor ids, Tensor paddingMask) =>
-        (head ?? throw new InvalidOperationException("This compact transformer was built without a classification head (0 classes); use Embed."))
-            .forward(Embed(ids, paddingMask));
 
     /// <summary>The tokenizer on word vectors [B, n, e] and the padding mask carried through it: an output is real when any input it sees is.</summary>
     private (Tensor Tokens, Tensor Mask) Tokenize(Tensor words, Tensor paddingMask)
@@ -240,7 +184,7 @@ public sealed class CompactTransformerClassifier : TextClassifier
 /// The CCT encoder block: x ← x + DropPath(MHA(LN₁(x))); x ← LN₂(x); x ← x + DropPath(Linear(Dropout(GELU(Linear(x))))).
 /// The query/key/value projections have no bias, as in the official code.
 /// </summary>
-public sealed class CompactBlock : Module<Tensor, Tensor?, Tensor>
+internal sealed class CompactBlock : Module<Tensor, Tensor?, Tensor>
 {
     private readonly LayerNorm preNorm, norm;
     private readonly MultiHeadAttention attention;
@@ -263,14 +207,15 @@ public sealed class CompactBlock : Module<Tensor, Tensor?, Tensor>
 
     public override Tensor forward(Tensor x, Tensor? mask)
     {
+        using var scope = NewDisposeScope();   // the block's temporaries go when it returns (autograd keeps what it needs)
         var normed = preNorm.forward(x);
         x = norm.forward(x.add(dropPath.forward(attention.Attend(normed, normed, mask, null))));
-        return x.add(dropPath.forward(dropout2.forward(linear2.forward(dropout1.forward(functional.gelu(linear1.forward(x)))))));
+        return scope.MoveToOuter(x.add(dropPath.forward(dropout2.forward(linear2.forward(dropout1.forward(functional.gelu(linear1.forward(x))))))));
     }
 }
 
 /// <summary>Stochastic depth (Huang et al. 2016): while training, drops a residual branch for a whole example with probability p and scales the kept ones by 1/(1−p).</summary>
-public sealed class DropPath : Module<Tensor, Tensor>
+internal sealed class DropPath : Module<Tensor, Tensor>
 {
     private readonly double _p;
 

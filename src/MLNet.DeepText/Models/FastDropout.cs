@@ -9,7 +9,7 @@ namespace MLNet.DeepText.Models;
 /// training run's generator (<see cref="TorchRandom"/>), but 2.5× faster on the CPU in our measurements (libtorch's Bernoulli sampling
 /// costs ~15 ns per element), which matters because dropout is the most expensive element-wise op of a training step.
 /// </summary>
-public sealed class FastDropout : Module<Tensor, Tensor>
+internal sealed class FastDropout : Module<Tensor, Tensor>
 {
     private readonly double _p;
 

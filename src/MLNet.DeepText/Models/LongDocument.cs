@@ -6,39 +6,29 @@ using static TorchSharp.torch.nn;
 
 namespace MLNet.DeepText.Models;
 
-/// <summary>How the long-document classifier reads a document.</summary>
-public enum LongDocumentMode
-{
-    /// <summary>Chunks encoded locally, then a global stage over the chunk vectors: reads the whole document (up to MaxChunks chunks).</summary>
-    Hierarchical,
-    /// <summary>The fast baseline: one encoder pass over the first and last tokens (head+tail truncation, Sun et al. 2019).</summary>
-    HeadTail,
-}
-
-/// <summary>Architecture of <see cref="LongDocumentClassifier"/>.</summary>
-public sealed record LongDocumentSpec(
+/// <summary>Architecture of <see cref="LongDocument"/>.</summary>
+internal sealed record LongDocumentSpec(
     int VocabularySize,
-    int NumberOfClasses,
     LongDocumentMode Mode = LongDocumentMode.Hierarchical,
     int ChunkTokens = 256,
     int ChunkOverlap = 0,
     int MaxChunks = 200,
     int TrainChunksPerDocument = 16,
     int HeadTailTokens = 512,
-    int EmbeddingSize = 128,
+    int WordVectorSize = 128,
     int Width = 128,
-    int Heads = 4,
+    int NumberOfHeads = 4,
     double MlpRatio = 2.0,
-    int LocalLayers = 2,
-    int GlobalLayers = 1,
+    int NumberOfLayers = 2,
+    int NumberOfGlobalLayers = 1,
     bool ConvolutionalTokenizer = true,
     double Dropout = 0.1,
     double AttentionDropout = 0.1,
     double StochasticDepth = 0.1,
-    bool FreezeEmbeddings = false,
-    int BagOfWordsSize = 0) : ClassifierSpec(VocabularySize, NumberOfClasses)
+    bool FreezeWordVectors = false) : EncoderSpec(VocabularySize)
 {
-    public override TextClassifier Build() => new LongDocumentClassifier(this);
+    public override Encoder Build() => new LongDocument(this);
+    public override int StateWidth => Width;
 
     /// <summary>Tokens between the starts of two consecutive chunks.</summary>
     public int ChunkStride => ChunkTokens - ChunkOverlap;
@@ -46,15 +36,17 @@ public sealed record LongDocumentSpec(
     /// <summary>The most tokens of a document the model reads: MaxChunks chunks, or HeadTailTokens in head+tail mode.</summary>
     public int DocumentTokens => Mode == LongDocumentMode.HeadTail ? HeadTailTokens : (MaxChunks - 1) * ChunkStride + ChunkTokens;
 
-    /// <summary>The local encoder: a compact transformer over one chunk (or the head+tail text), without a head.</summary>
-    internal CompactTransformerSpec LocalSpec => new(VocabularySize, 0, Mode == LongDocumentMode.HeadTail ? HeadTailTokens : ChunkTokens,
-        EmbeddingSize, Width, LocalLayers, Heads, MlpRatio,
-        ConvolutionalTokenizer ? CompactTokenizerKind.Convolution : CompactTokenizerKind.Patch, ConvolutionalTokenizer ? 3 : 1,
-        CompactReadout.SequencePooling, PositionalEncodingKind.Sinusoidal, Dropout, Dropout, AttentionDropout, StochasticDepth, FreezeEmbeddings);
+    /// <summary>The chunk encoder: a compact transformer over one chunk (or over the head+tail text).</summary>
+    internal CompactTransformerSpec ChunkSpec => new(VocabularySize,
+        MaxTokens: Mode == LongDocumentMode.HeadTail ? HeadTailTokens : ChunkTokens,
+        WordVectorSize: WordVectorSize, Width: Width, NumberOfLayers: NumberOfLayers, NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio,
+        Tokenizer: ConvolutionalTokenizer ? CompactTokenizerKind.Convolution : CompactTokenizerKind.Patch, KernelSize: ConvolutionalTokenizer ? 3 : 1,
+        WordVectorDropout: Dropout, Dropout: Dropout, AttentionDropout: AttentionDropout, StochasticDepth: StochasticDepth,
+        FreezeWordVectors: FreezeWordVectors);
 }
 
 /// <summary>
-/// Hierarchical classifier for long documents (thousands to tens of thousands of tokens) in memory and time linear
+/// Hierarchical encoder for long documents (thousands to tens of thousands of tokens) in memory and time linear
 /// in the document's length: cheap attention inside chunks, full attention only over the chunk summaries (in the
 /// spirit of MASFormer's few full-attention layers; ToBERT-style hierarchical encoding).
 /// <list type="number">
@@ -64,74 +56,49 @@ public sealed record LongDocumentSpec(
 /// kept in document order), so the cost per document is bounded and every epoch sees other parts of long documents
 /// (augmentation, like BERT+Random). Inference reads every chunk; the text encoder has already kept the head and tail
 /// tokens of documents longer than <c>MaxChunks</c> chunks.</item>
-/// <item>Local encoder, shared by all chunks: a compact transformer (convolutional tokenizer that halves the positions,
-/// <c>LocalLayers</c> pre-norm blocks with full attention inside the chunk, masked sequence pooling) turns each chunk
-/// into one vector. Attention cost: chunks × (ChunkTokens/2)², linear in the document's length.</item>
+/// <item>Chunk encoder, shared by all chunks: a compact transformer (convolutional tokenizer that halves the positions,
+/// <c>NumberOfLayers</c> pre-norm blocks with full attention inside the chunk) and masked sequence pooling turn each
+/// chunk into one vector. Attention cost: chunks × (ChunkTokens/2)², linear in the document's length.</item>
 /// <item>Global stage: each chunk vector gets the sinusoidal encoding of its chunk index in the document; then
-/// <c>GlobalLayers</c> blocks of full attention over the chunk vectors (at most MaxChunks of them), a final LayerNorm,
-/// masked sequence pooling, dropout and a linear head.</item>
+/// <c>NumberOfGlobalLayers</c> blocks of full attention over the chunk vectors (at most MaxChunks of them) and a final
+/// LayerNorm. The states returned are the chunks' (the classifier pools them).</item>
 /// </list>
-/// In head+tail mode the document is the first and last tokens (the encoder's head+tail truncation to
-/// <c>HeadTailTokens</c>) and the local encoder's vector goes straight to the head.
-/// With <c>BagOfWordsSize</c> &gt; 0 a side path (fastText-style: the mean of a separate table of word vectors over every
-/// token read, sampled chunks or not) is concatenated to the document vector before the head: a bag-of-words model and
-/// the attention model fused, trained together.
+/// In head+tail mode the document is the first and last tokens (the text encoder's head+tail truncation to
+/// <c>HeadTailTokens</c>) and the states returned are the chunk encoder's token states.
 /// </summary>
-public sealed class LongDocumentClassifier : TextClassifier
+internal sealed class LongDocument : Encoder
 {
-    /// <summary>Chunks encoded per local-encoder call at inference, so that memory does not grow with the document.</summary>
+    /// <summary>Chunks encoded per chunk-encoder call at inference, so that memory does not grow with the document.</summary>
     public const int InferenceChunkGroup = 256;
 
     private readonly LongDocumentSpec _spec;
-    private readonly CompactTransformerClassifier local;
+    private readonly CompactTransformer chunkEncoder;
+    private readonly Pooling chunkPooling;
     private readonly ModuleList<CompactBlock> global;
     private readonly LayerNorm globalNorm;
-    private readonly Pooling globalPooling;
-    private readonly Embedding? bag;
-    private readonly FastDropout headDropout;
-    private readonly Linear head;
 
-    public LongDocumentClassifier(LongDocumentSpec spec) : base(nameof(LongDocumentClassifier))
+    public LongDocument(LongDocumentSpec spec) : base(nameof(LongDocument))
     {
         _spec = spec;
-        local = new CompactTransformerClassifier(spec.LocalSpec);
-        int mlpSize = (int)Math.Round(spec.Width * spec.MlpRatio);
-        global = new ModuleList<CompactBlock>(Enumerable.Range(0, spec.GlobalLayers)
-            .Select(_ => new CompactBlock(spec.Width, spec.Heads, mlpSize, spec.Dropout, spec.AttentionDropout, dropPath: 0)).ToArray());
+        chunkEncoder = new CompactTransformer(spec.ChunkSpec);
+        chunkPooling = new Pooling(PoolingKind.Attention, spec.Width);
+        global = new ModuleList<CompactBlock>(Enumerable.Range(0, spec.NumberOfGlobalLayers)
+            .Select(_ => new CompactBlock(spec.Width, spec.NumberOfHeads, FeedForward.Size(spec.Width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout, dropPath: 0)).ToArray());
         globalNorm = LayerNorm(spec.Width);
-        globalPooling = new Pooling(PoolingKind.Sequence, spec.Width);
-        if (spec.BagOfWordsSize > 0) bag = Embedding(spec.VocabularySize, spec.BagOfWordsSize, padding_idx: 0);
-        headDropout = new FastDropout(spec.Dropout);
-        head = Linear(spec.Width + spec.BagOfWordsSize, spec.NumberOfClasses);
         RegisterComponents();
     }
 
-    /// <summary>Chunks the local encoder read in the last forward pass (all batch rows together).</summary>
-    public long LastLocalChunks { get; private set; }
+    public override Parameter WordVectors => chunkEncoder.WordVectors;
 
-    public override void SetEmbeddings(Tensor vectors) => local.SetEmbeddings(vectors);
+    /// <summary>The chunk encoder shared by all chunks (masked-token pretraining trains it alone).</summary>
+    internal CompactTransformer ChunkEncoder => chunkEncoder;
 
-    /// <summary>The chunk encoder shared by all chunks (for masked-token pretraining).</summary>
-    internal CompactTransformerClassifier LocalEncoder => local;
-
-    public override Tensor forward(Tensor ids, Tensor paddingMask) => head.forward(headDropout.forward(Embed(ids, paddingMask)));
-
-    /// <summary>The document vector: the attention path's, followed by the bag-of-words path's when there is one.</summary>
-    public override Tensor Embed(Tensor ids, Tensor paddingMask)
-    {
-        var document = Encode(ids, paddingMask);
-        if (bag is null) return document;
-        var weights = paddingMask.unsqueeze(-1).to_type(document.dtype);
-        var mean = bag.forward(ids).mul(weights).sum(1).div(weights.sum(1).clamp_min(1.0));
-        return cat([document, mean], -1);
-    }
-
-    private Tensor Encode(Tensor ids, Tensor paddingMask)
+    public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {
         if (_spec.Mode == LongDocumentMode.HeadTail)
         {
-            LastLocalChunks = ids.shape[0];
-            return local.Embed(ids, paddingMask);
+            ModelTrace.ChunksRead(ids.shape[0]);
+            return chunkEncoder.call(ids, paddingMask);
         }
 
         // 1. Chunks [B, K, C] and which of them are needed: those with real tokens that the previous chunk does not hold
@@ -150,18 +117,18 @@ public sealed class LongDocumentClassifier : TextClassifier
         var selected = chunks.gather(1, index.unsqueeze(-1).expand(-1, -1, _spec.ChunkTokens));
         var selectedMask = chunkMask.gather(1, index.unsqueeze(-1).expand(-1, -1, _spec.ChunkTokens));
 
-        // 3. Local encoder over the real chunks only; their vectors go back to their [B, S] slots.
+        // 3. Chunk encoder over the real chunks only; their vectors go back to their [B, S] slots.
         var rows = real.flatten().nonzero().squeeze(-1);                                // [n]
         var vectors = EncodeChunks(selected.flatten(0, 1).index_select(0, rows), selectedMask.flatten(0, 1).index_select(0, rows));
         var z = zeros(batch * perDocument, _spec.Width, dtype: vectors.dtype, device: ids.device)
             .index_copy(0, rows, vectors).view(batch, perDocument, _spec.Width);        // [B, S, D]
-        LastLocalChunks = rows.shape[0];
+        ModelTrace.ChunksRead(rows.shape[0]);
 
         // 4. Global stage over the chunk vectors, each with the position of its chunk in the document.
-        z = z.add(CompactTransformerClassifier.Sinusoid(index, _spec.Width).mul(real.unsqueeze(-1)));
+        z = z.add(CompactTransformer.Sinusoid(index, _spec.Width).mul(real.unsqueeze(-1)));
         var attentionMask = AttentionMasks.KeyPadding(real);
         foreach (var block in global) z = block.forward(z, attentionMask);
-        return globalPooling.forward(globalNorm.forward(z), real);
+        return (globalNorm.forward(z), real);
     }
 
     /// <summary>[B, T] ids and mask → [B, K, C] chunks starting every ChunkStride tokens (the end zero-padded to a whole chunk).</summary>
@@ -193,14 +160,20 @@ public sealed class LongDocumentClassifier : TextClassifier
     /// <summary>Pooled vectors of [n, C] chunks; at inference in groups, each in its own dispose scope, so memory stays bounded.</summary>
     private Tensor EncodeChunks(Tensor chunks, Tensor mask)
     {
-        if (training || chunks.shape[0] <= InferenceChunkGroup) return local.Embed(chunks, mask);
+        if (training || chunks.shape[0] <= InferenceChunkGroup) return EncodeChunkGroup(chunks, mask);
         var parts = new List<Tensor>();
         for (long start = 0; start < chunks.shape[0]; start += InferenceChunkGroup)
         {
             using var scope = NewDisposeScope();
             long n = Math.Min(InferenceChunkGroup, chunks.shape[0] - start);
-            parts.Add(scope.MoveToOuter(local.Embed(chunks.narrow(0, start, n), mask.narrow(0, start, n))));
+            parts.Add(scope.MoveToOuter(EncodeChunkGroup(chunks.narrow(0, start, n), mask.narrow(0, start, n))));
         }
         return cat(parts, 0);
+    }
+
+    private Tensor EncodeChunkGroup(Tensor chunks, Tensor mask)
+    {
+        var (states, statesMask) = chunkEncoder.call(chunks, mask);
+        return chunkPooling.forward(states, statesMask);
     }
 }

@@ -1,5 +1,4 @@
 using MLNet.DeepText.Training;
-using MLNet.DeepText.Text;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -21,7 +20,7 @@ namespace MLNet.DeepText.Models;
 /// </list>
 /// The objective holds only the slot maps and the bias; the encoder is passed in, so it stays owned by its model.
 /// </summary>
-public sealed class MaskedTokenObjective : nn.Module
+internal sealed class MaskedTokenObjective : nn.Module
 {
     /// <summary>Share of real tokens masked in each chunk (BERT's 15%).</summary>
     public const double MaskFraction = 0.15;
@@ -32,7 +31,7 @@ public sealed class MaskedTokenObjective : nn.Module
 
     public MaskedTokenObjective(CompactTransformerSpec encoder) : base(nameof(MaskedTokenObjective))
     {
-        if (encoder.Readout == CompactReadout.ClassToken)
+        if (encoder.ClassToken)
             throw new NotSupportedException("Masked-token pretraining needs an encoder without a class token.");
         (_slots, _offset) = encoder.Tokenizer switch
         {
@@ -40,8 +39,8 @@ public sealed class MaskedTokenObjective : nn.Module
             _ when encoder.ConvolutionStride == 1 => (2, encoder.ConvolutionPadding + 1),
             _ => throw new NotSupportedException($"Masked-token pretraining supports convolution kernels up to 5 (stride 1); this encoder's kernel is {encoder.KernelSize}."),
         };
-        _embeddingSize = encoder.EmbeddingSize;
-        slotMaps = Linear(encoder.Width, _slots * encoder.EmbeddingSize);
+        _embeddingSize = encoder.WordVectorSize;
+        slotMaps = Linear(encoder.Width, _slots * encoder.WordVectorSize);
         bias = Parameter(zeros(encoder.VocabularySize));
         RegisterComponents();
     }
@@ -50,12 +49,12 @@ public sealed class MaskedTokenObjective : nn.Module
     /// Mean cross-entropy of the masked tokens of [n, C] chunks <paramref name="ids"/> (mask: true = real token), or
     /// null when the draw masked no token.
     /// </summary>
-    public Tensor? Loss(CompactTransformerClassifier encoder, Tensor ids, Tensor paddingMask)
+    public Tensor? Loss(CompactTransformer encoder, Tensor ids, Tensor paddingMask)
     {
         var masked = TorchRandom.Uniform(ids.shape, ScalarType.Float32, ids.device).lt(MaskFraction).logical_and(paddingMask);
         var where = masked.nonzero();                                                  // [M, 2]: (chunk, token)
         if (where.shape[0] == 0) return null;
-        var (states, _) = encoder.EncodePositions(ids.masked_fill(masked, Vocabulary.Unknown), paddingMask);   // [n, P, D]
+        var (states, _) = encoder.call(ids.masked_fill(masked, ReservedTokenIds.Unknown), paddingMask);   // [n, P, D]
         var chunk = where.select(1, 0);
         var token = where.select(1, 1);
         var position = token.add(_offset).div(_slots, rounding_mode: RoundingMode.floor);
@@ -63,7 +62,7 @@ public sealed class MaskedTokenObjective : nn.Module
         var read = states.flatten(0, 1).index_select(0, chunk.mul(states.shape[1]).add(position));               // [M, D]
         var vectors = slotMaps.forward(read).view(-1, _slots, _embeddingSize)
             .gather(1, slot.view(-1, 1, 1).expand(-1, 1, _embeddingSize)).squeeze(1);                          // [M, e]
-        var logits = vectors.matmul(encoder.EmbeddingTable.t()).add(bias);                                     // [M, V]
+        var logits = vectors.matmul(encoder.WordVectors.t()).add(bias);                                     // [M, V]
         return functional.cross_entropy(logits, ids.masked_select(masked));
     }
 }

@@ -22,6 +22,21 @@ internal sealed class ModelTrace : IDisposable
     /// <summary>Query–key score entries computed, summed over calls, batch rows and heads.</summary>
     public long AttentionScoreEntries { get; private set; }
 
+    /// <summary>Calls of a recurrent core (the staircase's shared blocks).</summary>
+    public long CoreCalls { get; private set; }
+    /// <summary>Chunks a hierarchical encoder's chunk encoder read, summed over batch rows.</summary>
+    public long Chunks { get; private set; }
+
+    internal static void CoreCall()
+    {
+        if (t_current is { } trace) trace.CoreCalls++;
+    }
+
+    internal static void ChunksRead(long count)
+    {
+        if (t_current is { } trace) trace.Chunks += count;
+    }
+
     internal static void Attention(long batch, long heads, long queries, long keys)
     {
         if (t_current is not { } trace) return;

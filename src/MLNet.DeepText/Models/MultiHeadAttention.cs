@@ -10,7 +10,7 @@ namespace MLNet.DeepText.Models;
 /// (the same one for self-attention). A boolean mask (<see cref="AttentionMasks"/>) removes query–key pairs,
 /// and an optional additive bias (e.g. a relative-position bias, [heads or 1, queries, keys]) is added to the scores.
 /// </summary>
-public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
+internal sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
 {
     // A large finite value rather than -inf: a fully masked row then gives uniform weights instead of NaN,
     // and a masked key still gets exactly zero weight whenever one key is allowed.
@@ -77,4 +77,4 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tensor>
 /// </summary>
 /// <param name="Table">[head size, number of distances].</param>
 /// <param name="DistanceIndex">[queries, keys] column of <paramref name="Table"/> for each pair (Int64).</param>
-public sealed record RelativeKeys(Tensor Table, Tensor DistanceIndex);
+internal sealed record RelativeKeys(Tensor Table, Tensor DistanceIndex);

@@ -5,71 +5,32 @@ using static TorchSharp.torch.nn;
 
 namespace MLNet.DeepText.Models;
 
-/// <summary>How the shared core is applied over the sequence (Ju et al., "Staircase Attention for Recurrent Processing of Sequences", NeurIPS 2022).</summary>
-public enum StaircaseVariant
-{
-    /// <summary>Chunks enter one per step; each chunk is processed <c>Steps</c> times, one level higher each step; nothing is cached.</summary>
-    Staircase,
-    /// <summary>Staircase, plus the final states of the last <c>CacheChunks</c> finished chunks stay visible as keys and values.</summary>
-    CachedStaircase,
-    /// <summary>Staircase, plus every finished chunk stays visible as keys and values.</summary>
-    GlobalCachedStaircase,
-    /// <summary>No chunking: the whole sequence goes through the shared core <c>Steps</c> times (recurrence in depth only).</summary>
-    Ladder,
-}
-
-/// <summary>What a token may attend to inside one step's window.</summary>
-public enum StaircaseAttention
-{
-    /// <summary>Earlier tokens and itself, as in the paper.</summary>
-    Causal,
-    /// <summary>Every token of the window (chunks still enter left to right).</summary>
-    Bidirectional,
-}
-
-/// <summary>How the staircase core knows where tokens are (it has no absolute positions).</summary>
-public enum StaircasePositions
-{
-    /// <summary>A learned scalar per head and query–key distance, added to the attention score.</summary>
-    HeadBias,
-    /// <summary>The paper's content-dependent term: a learned vector p_δ per distance, shared by all layers and heads, adding q·p_δ / √d_head to the score.</summary>
-    LearnedTable,
-}
-
-/// <summary>How the staircase classifier reads one vector out of its final token states.</summary>
-public enum StaircaseReadout
-{
-    /// <summary>A classification token appended at the end; its state after its last pass (the recurrent "final state").</summary>
-    ClassToken,
-    /// <summary>Mean of the real tokens' final states.</summary>
-    Mean,
-    /// <summary>A learned softmax weighting over the real tokens' final states.</summary>
-    AttentionPooling,
-}
-
-/// <summary>Architecture of <see cref="StaircaseClassifier"/>.</summary>
-public sealed record StaircaseSpec(
+/// <summary>Architecture of <see cref="Staircase"/>.</summary>
+internal sealed record StaircaseSpec(
     int VocabularySize,
-    int NumberOfClasses,
     int MaxTokens,
     StaircaseVariant Variant = StaircaseVariant.Staircase,
     int ChunkSize = 32,
     int Steps = 2,
     int CacheChunks = 2,
     int Width = 128,
-    int Layers = 2,
-    int Heads = 4,
-    int FeedForwardSize = 256,
+    int NumberOfLayers = 2,
+    int NumberOfHeads = 4,
+    double MlpRatio = 2.0,
     double Dropout = 0.1,
+    double AttentionDropout = 0.0,
     StaircaseAttention Attention = StaircaseAttention.Causal,
-    StaircaseReadout Readout = StaircaseReadout.ClassToken,
-    StaircasePositions Positions = StaircasePositions.HeadBias) : ClassifierSpec(VocabularySize, NumberOfClasses)
+    StaircasePositions Positions = StaircasePositions.HeadBias,
+    bool ClassToken = true) : EncoderSpec(VocabularySize)
 {
-    public override TextClassifier Build() => new StaircaseClassifier(this);
+    public override Encoder Build() => new Staircase(this);
+    public override int StateWidth => Width;
+    public override bool HasClassToken => ClassToken;
 }
 
 /// <summary>
-/// Staircase attention for classification. One core of <c>Layers</c> pre-norm blocks is shared by every step.
+/// Staircase attention (Ju et al., "Staircase Attention for Recurrent Processing of Sequences", NeurIPS 2022).
+/// One core of <c>NumberOfLayers</c> pre-norm blocks is shared by every step.
 /// The sequence (left-padded to a whole number of chunks, so that it ends at the last real token or the class token)
 /// is read <c>ChunkSize</c> tokens at a time: at each step the new chunk joins the window of chunks still in flight,
 /// the core runs once over the window, and each chunk's output becomes its input at the next step. A chunk leaves the
@@ -77,9 +38,9 @@ public sealed record StaircaseSpec(
 /// ⌈T/C⌉ + Steps − 1 core calls (the last Steps − 1 only drain the window). The cached variants keep finished chunks'
 /// final states as extra keys and values; the Ladder runs the core over the whole sequence Steps times instead.
 /// Positions enter only through the query–key distance (a per-head bias or the paper's learned table of vectors),
-/// so padding on the left moves nothing.
+/// so padding on the left moves nothing. The class token, read last, is returned first (the encoders' convention).
 /// </summary>
-public sealed class StaircaseClassifier : TextClassifier
+internal sealed class Staircase : Encoder
 {
     private readonly StaircaseSpec _spec;
     private readonly Embedding embedding;
@@ -88,69 +49,54 @@ public sealed class StaircaseClassifier : TextClassifier
     private readonly Parameter? distanceBias;    // [heads, 2·MaxDistance − 1]
     private readonly Parameter? distanceTable;   // [head size, 2·MaxDistance − 1]
     private readonly LayerNorm finalNorm;
-    private readonly Pooling? pooling;
-    private readonly Linear head;
-
-    /// <summary>Core calls made by the last forward pass (for tests and diagnostics).</summary>
-    public int LastCoreCalls { get; private set; }
 
     // Real tokens (and the class token) are at most MaxTokens apart; longer distances only reach padding and are clamped.
     private int MaxDistance => _spec.MaxTokens + 1;
 
-    public StaircaseClassifier(StaircaseSpec spec) : base(nameof(StaircaseClassifier))
+    public Staircase(StaircaseSpec spec) : base(nameof(Staircase))
     {
         _spec = spec;
-        embedding = Embedding(spec.VocabularySize, spec.Width, padding_idx: 0);
+        embedding = Embedding(spec.VocabularySize, spec.Width, padding_idx: ReservedTokenIds.Pad);
         embeddingDropout = new FastDropout(spec.Dropout);
-        core = new ModuleList<TransformerBlock>(Enumerable.Range(0, spec.Layers)
-            .Select(_ => new TransformerBlock(spec.Width, spec.Heads, spec.FeedForwardSize, spec.Dropout, 0.0)).ToArray());
-        if (spec.Positions == StaircasePositions.HeadBias) distanceBias = Parameter(zeros(spec.Heads, 2 * MaxDistance - 1));
-        else distanceTable = Parameter(randn(spec.Width / spec.Heads, 2 * MaxDistance - 1));   // N(0, 1) as in the official code
+        core = new ModuleList<TransformerBlock>(Enumerable.Range(0, spec.NumberOfLayers)
+            .Select(_ => new TransformerBlock(spec.Width, spec.NumberOfHeads, FeedForward.Size(spec.Width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout)).ToArray());
+        if (spec.Positions == StaircasePositions.HeadBias) distanceBias = Parameter(zeros(spec.NumberOfHeads, 2 * MaxDistance - 1));
+        else distanceTable = Parameter(randn(spec.Width / spec.NumberOfHeads, 2 * MaxDistance - 1));   // N(0, 1) as in the official code
         finalNorm = LayerNorm(spec.Width);
-        pooling = spec.Readout switch
-        {
-            StaircaseReadout.Mean => new Pooling(PoolingKind.Mean, spec.Width),
-            StaircaseReadout.AttentionPooling => new Pooling(PoolingKind.Sequence, spec.Width),
-            _ => null,
-        };
-        head = Linear(spec.Width, spec.NumberOfClasses);
         RegisterComponents();
         using var _ = no_grad();
         init.normal_(embedding.weight!, 0, 0.02);
-        embedding.weight![0].zero_();
+        embedding.weight![ReservedTokenIds.Pad].zero_();
     }
 
-    public override Tensor Embed(Tensor ids, Tensor paddingMask)
-    {
-        var (states, mask) = TokenStates(ids, paddingMask);
-        return _spec.Readout == StaircaseReadout.ClassToken ? states.select(1, states.shape[1] - 1) : pooling!.forward(states, mask);
-    }
-
-    public override Tensor forward(Tensor ids, Tensor paddingMask) => head.forward(Embed(ids, paddingMask));
+    public override Parameter WordVectors => embedding.weight!;
 
     /// <summary>
     /// Final states [B, T', D] after the final LayerNorm and their mask [B, T'], where T' is the input left-padded to a
-    /// whole number of chunks (with the class token appended for that readout): real tokens end at position T' − 1.
+    /// whole number of chunks (with the class token appended when there is one): real tokens end at position T' − 1,
+    /// except that the class token's state is moved to position 0.
     /// </summary>
-    public (Tensor States, Tensor Mask) TokenStates(Tensor ids, Tensor paddingMask)
+    public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {
         var (leftIds, mask) = AlignRight(ids, paddingMask);
         var x = embeddingDropout.forward(embedding.forward(leftIds));
-        var states = _spec.Variant == StaircaseVariant.Ladder ? Ladder(x, mask) : Stairs(x, mask);
-        return (finalNorm.forward(states), mask);
+        var states = finalNorm.forward(_spec.Variant == StaircaseVariant.Ladder ? Ladder(x, mask) : Stairs(x, mask));
+        if (!_spec.ClassToken) return (states, mask);
+        long last = states.shape[1] - 1;
+        return (cat([states.narrow(1, last, 1), states.narrow(1, 0, last)], 1), cat([mask.narrow(1, last, 1), mask.narrow(1, 0, last)], 1));
     }
 
     /// <summary>Moves each right-padded sequence (plus the class token, if read) to the right end of a [B, T'] tensor, T' a multiple of the chunk size (the Ladder: no rounding).</summary>
     private (Tensor Ids, Tensor Mask) AlignRight(Tensor ids, Tensor paddingMask)
     {
-        bool classToken = _spec.Readout == StaircaseReadout.ClassToken;
+        bool classToken = _spec.ClassToken;
         var lengths = paddingMask.sum(1, type: ScalarType.Int64);                              // [B]
         long content = ids.shape[1] + (classToken ? 1 : 0);
         long chunk = _spec.Variant == StaircaseVariant.Ladder ? 1 : _spec.ChunkSize;
         long total = (content + chunk - 1) / chunk * chunk;
         var withClass = classToken
-            ? cat([ids, full(ids.shape[0], 1, (long)Text.Vocabulary.Pad, dtype: ScalarType.Int64, device: ids.device)], 1)
-                .scatter(1, lengths.unsqueeze(1), full(ids.shape[0], 1, (long)Text.Vocabulary.Classification, dtype: ScalarType.Int64, device: ids.device))
+            ? cat([ids, full(ids.shape[0], 1, (long)ReservedTokenIds.Pad, dtype: ScalarType.Int64, device: ids.device)], 1)
+                .scatter(1, lengths.unsqueeze(1), full(ids.shape[0], 1, (long)ReservedTokenIds.Classification, dtype: ScalarType.Int64, device: ids.device))
             : ids;
         var realLengths = classToken ? lengths.add(1) : lengths;
         var source = arange(total, device: ids.device).unsqueeze(0).sub(total).add(realLengths.unsqueeze(1));   // [B, T']
@@ -166,7 +112,6 @@ public sealed class StaircaseClassifier : TextClassifier
         int chunks = (int)(x.shape[1] / c);
         var inFlight = new List<(int Index, Tensor States)>();
         var finished = new Tensor[chunks];
-        int calls = 0;
         for (int step = 0; step < chunks + n - 1; step++)
         {
             if (step < chunks) inFlight.Add((step, x.narrow(1, step * c, c)));
@@ -186,7 +131,7 @@ public sealed class StaircaseClassifier : TextClassifier
                 var contextMask = mask.narrow(1, cacheStart * c, (first - cacheStart + inFlight.Count) * c);
                 output = stepScope.MoveToOuter(Core(window, cache, windowMask, contextMask));
             }
-            calls++;
+            ModelTrace.CoreCall();
             for (int i = 0; i < inFlight.Count; i++) inFlight[i] = (inFlight[i].Index, output.narrow(1, i * c, c));
             if (step - first == n - 1)
             {
@@ -194,15 +139,17 @@ public sealed class StaircaseClassifier : TextClassifier
                 inFlight.RemoveAt(0);
             }
         }
-        LastCoreCalls = calls;
         return cat(finished, 1);
     }
 
     /// <summary>The Ladder: the core over the whole sequence, Steps times.</summary>
     private Tensor Ladder(Tensor x, Tensor mask)
     {
-        for (int i = 0; i < _spec.Steps; i++) x = Core(x, null, mask, mask);
-        LastCoreCalls = _spec.Steps;
+        for (int i = 0; i < _spec.Steps; i++)
+        {
+            x = Core(x, null, mask, mask);
+            ModelTrace.CoreCall();
+        }
         return x;
     }
 
@@ -222,7 +169,7 @@ public sealed class StaircaseClassifier : TextClassifier
         var self = distance.eq(0).unsqueeze(0).unsqueeze(0).logical_and(windowMask.logical_not().unsqueeze(1).unsqueeze(-1));
         allowed = allowed.logical_or(self);
         var index = distance.clamp(-(MaxDistance - 1), MaxDistance - 1).add(MaxDistance - 1);   // [w, context]
-        var bias = distanceBias?.index_select(1, index.flatten()).view(1, _spec.Heads, w, context);
+        var bias = distanceBias?.index_select(1, index.flatten()).view(1, _spec.NumberOfHeads, w, context);
         var relative = distanceTable is null ? null : new RelativeKeys(distanceTable, index);
         var h = window;
         foreach (var block in core)

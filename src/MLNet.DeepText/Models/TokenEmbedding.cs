@@ -6,10 +6,13 @@ using static TorchSharp.torch.nn;
 namespace MLNet.DeepText.Models;
 
 /// <summary>Token embedding plus a learned absolute position embedding, then dropout: [B, T] ids → [B, T, D].</summary>
-public sealed class TokenEmbedding : Module<Tensor, Tensor>
+internal sealed class TokenEmbedding : Module<Tensor, Tensor>
 {
     private readonly Embedding tokens, positions;
     private readonly FastDropout dropout;
+
+    /// <summary>The token table, [vocabulary, width].</summary>
+    public Parameter Tokens => tokens.weight!;
 
     /// <summary>Longest sequence the position table covers.</summary>
     public int MaxPositions { get; }

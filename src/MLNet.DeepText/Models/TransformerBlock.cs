@@ -8,7 +8,7 @@ namespace MLNet.DeepText.Models;
 /// Pre-norm Transformer block: x + Attention(LayerNorm(x)), then x + FeedForward(LayerNorm(x)).
 /// Every operation is per token except attention, so padding can only leak through the attention mask.
 /// </summary>
-public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
+internal sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
 {
     private readonly LayerNorm attentionNorm, feedForwardNorm;
     private readonly MultiHeadAttention attention;

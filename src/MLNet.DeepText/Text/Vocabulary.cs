@@ -9,13 +9,13 @@ namespace MLNet.DeepText.Text;
 public sealed class Vocabulary
 {
     /// <summary>Padding id; never produced for a real token.</summary>
-    public const int Pad = 0;
+    public const int Pad = ReservedTokenIds.Pad;
     /// <summary>Id of every token that is not in the vocabulary.</summary>
-    public const int Unknown = 1;
+    public const int Unknown = ReservedTokenIds.Unknown;
     /// <summary>Reserved for models that append a classification token.</summary>
-    public const int Classification = 2;
+    public const int Classification = ReservedTokenIds.Classification;
     /// <summary>Number of reserved ids.</summary>
-    public const int ReservedCount = 3;
+    public const int ReservedCount = ReservedTokenIds.Count;
 
     private readonly Dictionary<int, int> _compactIdOf;
 

@@ -12,7 +12,7 @@ namespace MLNet.DeepText.Training;
 /// validation accuracy (ties broken by validation loss), restoring the best epoch's weights. Every step runs
 /// inside a dispose scope, so native memory stays flat.
 /// </summary>
-public sealed class ClassifierTrainer
+internal sealed class ClassifierTrainer
 {
     private readonly TrainingSettings _settings;
     private readonly Device _device;

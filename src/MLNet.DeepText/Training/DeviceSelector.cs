@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.DeepText.Training;
 
 /// <summary>Chooses the torch device.</summary>
-public static class DeviceSelector
+internal static class DeviceSelector
 {
     /// <summary>
     /// <paramref name="requested"/> ("cpu", "cuda", "cuda:N") wins when given. Otherwise CUDA is used when it is

@@ -1,7 +1,7 @@
 namespace MLNet.DeepText.Training;
 
 /// <summary>Linear warm-up from 0 to the peak, then cosine decay to zero at <c>totalSteps</c>.</summary>
-public static class LearningRateSchedule
+internal static class LearningRateSchedule
 {
     public static double WarmupCosine(int step, int totalSteps, int warmupSteps, double peak)
     {

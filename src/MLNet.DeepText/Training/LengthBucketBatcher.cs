@@ -5,7 +5,7 @@ namespace MLNet.DeepText.Training;
 /// <c>windowBatches × batchSize</c>, sorted by length inside each window and cut into batches, and the
 /// batches are shuffled again. Batches hold similar lengths (little padding) while the order stays random.
 /// </summary>
-public static class LengthBucketBatcher
+internal static class LengthBucketBatcher
 {
     public static List<int[]> Batches(IReadOnlyList<long[]> sequences, int batchSize, int windowBatches, Random rng)
     {

@@ -10,7 +10,7 @@ namespace MLNet.DeepText.Training;
 /// shuffled batches of chunks, AdamW without decay on biases and norms, linear warm-up + cosine decay, gradient-norm
 /// clipping; every step in its own dispose scope. The objective's output maps are discarded afterwards.
 /// </summary>
-public sealed class MaskedTokenPretrainer(TrainingSettings settings, Device device)
+internal sealed class MaskedTokenPretrainer(TrainingSettings settings, Device device)
 {
     /// <summary>Chunks per step: twice the classification batch size.</summary>
     public int ChunksPerStep { get; init; } = settings.BatchSize * 2;
@@ -18,13 +18,13 @@ public sealed class MaskedTokenPretrainer(TrainingSettings settings, Device devi
     public CancellationToken CancellationToken { get; init; }
 
     /// <summary>Runs <paramref name="epochs"/> epochs over the chunks of <paramref name="documents"/>; returns each epoch's mean masked-token loss.</summary>
-    public IReadOnlyList<double> Pretrain(LongDocumentClassifier model, LongDocumentSpec spec, IReadOnlyList<long[]> documents, int epochs,
+    public IReadOnlyList<double> Pretrain(LongDocument model, LongDocumentSpec spec, IReadOnlyList<long[]> documents, int epochs,
         Action<string>? log = null)
     {
         var chunks = Chunks(spec, documents);
         if (chunks.Count == 0 || epochs <= 0) return [];
-        var encoder = model.LocalEncoder;
-        using var objective = TorchRandom.Build(settings.Seed, () => new MaskedTokenObjective(spec.LocalSpec));
+        var encoder = model.ChunkEncoder;
+        using var objective = TorchRandom.Build(settings.Seed, () => new MaskedTokenObjective(spec.ChunkSpec));
         objective.to(device);
         var trainable = encoder.parameters().Where(p => p.requires_grad).Concat(objective.parameters()).ToArray();
         using var optimizer = new AdamW(trainable.Select(p => (p, p.dim() >= 2)), settings.LearningRate, settings.WeightDecay);

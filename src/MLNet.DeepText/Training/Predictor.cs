@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.DeepText.Training;
 
 /// <summary>Batched inference: class probabilities for token sequences.</summary>
-public static class Predictor
+internal static class Predictor
 {
     /// <summary>
     /// Softmax probabilities for every sequence, in input order. Sequences are grouped by length into batches of

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MLNet.DeepText.Training;
 
 /// <summary>Token id sequences (each non-empty) with 0-based class labels.</summary>
-public sealed class TokenizedDataset
+internal sealed class TokenizedDataset
 {
     public IReadOnlyList<long[]> Sequences { get; }
     public IReadOnlyList<int> Labels { get; }
@@ -41,7 +41,7 @@ public sealed class TokenizedDataset
 }
 
 /// <summary>Turns a list of sequences into padded tensors.</summary>
-public static class Collate
+internal static class Collate
 {
     /// <summary>Right-pads with 0: [B, maxLength] ids and a [B, maxLength] bool mask (true = real token).</summary>
     public static (Tensor Ids, Tensor Mask) Pad(IReadOnlyList<long[]> sequences, IReadOnlyList<int> indices, Device device)

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNet.DeepText.Training;
 
 /// <summary>Process-wide settings for TorchSharp, applied once: CPU threads and the native allocator.</summary>
-public static partial class TorchRuntime
+internal static partial class TorchRuntime
 {
     private static int s_initialized;
 

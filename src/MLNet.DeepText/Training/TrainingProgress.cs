@@ -1,4 +1,4 @@
-namespace MLNet.DeepText.Training;
+namespace MLNet.DeepText;
 
 /// <summary>A progress report of a training run: sent after every epoch (and every <c>ProgressEverySteps</c> steps).</summary>
 /// <param name="Epoch">1-based epoch.</param>

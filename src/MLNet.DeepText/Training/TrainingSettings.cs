@@ -4,7 +4,7 @@ namespace MLNet.DeepText.Training;
 /// Settings of <see cref="ClassifierTrainer"/>. The documented defaults and the validation live on the ML.NET
 /// options (<c>DeepTextOptions</c>), which build this record.
 /// </summary>
-public sealed record TrainingSettings
+internal sealed record TrainingSettings
 {
     public required int BatchSize { get; init; }
     public required int MaxEpochs { get; init; }
