@@ -28,7 +28,9 @@ string text = Option("text", header.Contains("Text") ? "Text" : header[^1]);
 string label = Option("label", header.Contains("Label") ? "Label" : header[0]);
 
 var candidates = ModelCandidate.Defaults().ToList();
-if (named.ContainsKey("lightgbm")) candidates.Add(ModelCandidate.LightGbm());
+if (named.ContainsKey("lightgbm"))   // any ML.NET estimator can be a candidate; LightGbm comes from this sample's own package reference
+    candidates.Add(ModelCandidate.Custom("FeaturizeText+LightGbm", c => c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
+        .Append(c.MLContext.MulticlassClassification.Trainers.LightGbm(c.LabelColumnName, "__Features"))));
 if (named.ContainsKey("long")) candidates.Add(ModelCandidate.LongDocument());
 var options = new ModelComparisonOptions
 {

@@ -28,6 +28,7 @@ public sealed class SentenceEmbeddingEstimator : IEstimator<DeepTextTransformer>
         (_env, _outputColumnName, _inputColumnName, _maxTokens) = (env, outputColumnName, inputColumnName, maxTokens);
     }
 
+    /// <summary>Loads the encoder (nothing is learned) and returns the embedding transformer.</summary>
     public DeepTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -45,6 +46,7 @@ public sealed class SentenceEmbeddingEstimator : IEstimator<DeepTextTransformer>
             predictionBatchSize: 32, summary: null, embeddingColumn: _outputColumnName);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         DeepTextEmbeddingEstimator.OutputSchema(inputSchema, _inputColumnName, _outputColumnName);
 }

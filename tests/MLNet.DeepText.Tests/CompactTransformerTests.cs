@@ -195,7 +195,7 @@ public class CompactTransformerTests
     [Fact]
     public void Vector_files_with_a_header_are_read_and_malformed_ones_are_rejected_with_the_line()
     {
-        var tokenizer = Text.DeepTextTokenizers.Get(Text.DeepTextTokenizers.Default);
+        var tokenizer = DeepTextTokenizers.Get(DeepTextTokenizers.Default);
         var path = Path.GetTempFileName();
         try
         {

@@ -91,7 +91,7 @@ public class ErrorTests
     [Fact]
     public void A_custom_tokenizer_needs_its_own_name()
     {
-        var tokenizer = Text.DeepTextTokenizers.Get(Text.DeepTextTokenizers.Default);
+        var tokenizer = DeepTextTokenizers.Get(DeepTextTokenizers.Default);
         var e = Assert.Throws<ArgumentException>(() => Trainer(o => o.Tokenizer = tokenizer));
         Assert.Equal("TokenizerName", e.ParamName);
         var unknown = Assert.Throws<ArgumentException>(() => Trainer(o => o.TokenizerName = "no-such-tokenizer"));

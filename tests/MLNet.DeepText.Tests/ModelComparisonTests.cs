@@ -55,11 +55,13 @@ public class ModelComparisonTests
     }
 
     [Fact]
-    public void LightGbm_candidate_learns_the_tickets()
+    public void A_custom_LightGbm_candidate_learns_the_tickets()
     {
         var ml = new MLContext(1);
+        var lightGbm = ModelCandidate.Custom("FeaturizeText+LightGbm", c => c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
+            .Append(c.MLContext.MulticlassClassification.Trainers.LightGbm(c.LabelColumnName, "__Features")));
         var result = ml.MulticlassClassification.CompareModels(Tickets(ml), "Text", nameof(Ticket.Queue),
-            new ModelComparisonOptions { Candidates = [ModelCandidate.LightGbm()], RefitBest = false });
+            new ModelComparisonOptions { Candidates = [lightGbm], RefitBest = false });
         var row = Assert.Single(result.Leaderboard);
         Assert.Equal("FeaturizeText+LightGbm", row.Candidate);
         Assert.Equal(CandidateStatus.Completed, row.Status);

@@ -57,7 +57,7 @@ public class PretrainedEncoderTests
         Assert.Equal(tokenizer.EncodeToIds("cafe", addSpecialTokens: false), tokenizer.EncodeToIds("Café", addSpecialTokens: false));
         Assert.Equal(3, tokenizer.EncodeToIds("x+y", addSpecialTokens: false).Count);
         // The text encoder's tokenizer: the same ids without [CLS] and [SEP].
-        var wordPiece = Text.DeepTextTokenizers.Get(PretrainedTokenizers.MiniLM);
+        var wordPiece = DeepTextTokenizers.Get(PretrainedTokenizers.MiniLM);
         foreach (var sentence in Sentences)
             Assert.Equal(tokenizer.EncodeToIds(sentence, addSpecialTokens: true).Skip(1).SkipLast(1), wordPiece.EncodeToIds(sentence));
     }

@@ -28,7 +28,7 @@ public sealed class ModelCandidate
     internal IEstimator<ITransformer> Create(CandidateContext context) =>
         _factory(context) ?? throw new InvalidOperationException($"Candidate '{Name}': the factory returned null.");
 
-    /// <summary>Any estimator: <paramref name="factory"/> builds it for the given columns (e.g. FeaturizeText + LightGbm).</summary>
+    /// <summary>Any estimator: <paramref name="factory"/> builds it for the given columns (e.g. FeaturizeText + LightGbm, with your own reference to Microsoft.ML.LightGbm).</summary>
     public static ModelCandidate Custom(string name, Func<CandidateContext, IEstimator<ITransformer>> factory) => new(name, factory);
 
     /// <summary>The plain Transformer encoder (optionally configured; the columns and the token are set by the comparison).</summary>
@@ -56,15 +56,6 @@ public sealed class ModelCandidate
     public static ModelCandidate LbfgsMaximumEntropy() => new("FeaturizeText+LbfgsMaximumEntropy", c =>
         c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
             .Append(c.MLContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(c.LabelColumnName, "__Features")));
-
-    /// <summary>
-    /// ML.NET's classic text pipeline with gradient-boosted trees: <c>FeaturizeText</c> + <c>LightGbm</c> (multiclass,
-    /// ML.NET's defaults). Not in <see cref="Defaults"/>: on text's many sparse n-gram features it trains much slower
-    /// than the linear models.
-    /// </summary>
-    public static ModelCandidate LightGbm() => new("FeaturizeText+LightGbm", c =>
-        c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
-            .Append(c.MLContext.MulticlassClassification.Trainers.LightGbm(c.LabelColumnName, "__Features")));
 
     /// <summary>
     /// The default field: ML.NET's two classic text pipelines, the plain Transformer, the compact transformer and the
@@ -121,5 +112,6 @@ public sealed class ModelCandidate
             return new DeepTextTrainer<TOptions>(MlNetBridge.GetEnvironment(c.MLContext.MulticlassClassification.Trainers), options);
         });
 
+    /// <summary>The candidate's name.</summary>
     public override string ToString() => Name;
 }

@@ -82,6 +82,7 @@ public sealed class ModelComparisonResult
         return s.ToString();
     }
 
+    /// <summary>The leaderboard as a markdown table.</summary>
     public override string ToString() => ToMarkdown();
 
     /// <summary>The leaderboard as a <see cref="DataFrame"/> (one row per candidate, in rank order).</summary>

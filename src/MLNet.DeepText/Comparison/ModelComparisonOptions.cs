@@ -64,6 +64,7 @@ public sealed class ModelComparisonOptions
 /// <summary>A comparison's progress: which candidate and fold, and (when it has finished) its accuracy.</summary>
 public sealed record ComparisonProgress(string Candidate, int Fold, int Folds, bool Finished, double? MicroAccuracy, TimeSpan Elapsed)
 {
+    /// <summary>One line for a console: the candidate, the fold and its accuracy when finished.</summary>
     public override string ToString() =>
         $"[{Elapsed:hh\\:mm\\:ss}] {Candidate} fold {Fold + 1}/{Folds} " + (Finished ? (MicroAccuracy is { } a ? $"accuracy {a:F4}" : "failed") : "training...");
 }

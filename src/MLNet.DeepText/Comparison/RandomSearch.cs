@@ -10,7 +10,7 @@ namespace MLNet.DeepText;
 /// learning rate, batch size, width, depth, dropout, chunking). A range is sampled uniformly, or log-uniformly when
 /// its <c>LogBase</c> is set; integer ranges include both ends.
 /// </summary>
-public static class RandomSearch
+internal static class RandomSearch
 {
     /// <summary>The properties of <typeparamref name="TOptions"/> that have a search-space attribute.</summary>
     public static IReadOnlyList<PropertyInfo> SearchableProperties<TOptions>() =>

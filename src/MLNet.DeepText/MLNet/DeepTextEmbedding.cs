@@ -23,6 +23,7 @@ public sealed class DeepTextEmbeddingEstimator : IEstimator<DeepTextTransformer>
         (_model, _outputColumnName, _inputColumnName) = (model, outputColumnName, inputColumnName ?? model.TextColumnName);
     }
 
+    /// <summary>Returns the embedding transformer over a copy of the model (nothing is learned).</summary>
     public DeepTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -30,6 +31,7 @@ public sealed class DeepTextEmbeddingEstimator : IEstimator<DeepTextTransformer>
         return _model.AsEmbedding(_outputColumnName, _inputColumnName);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchema(inputSchema, _inputColumnName, _outputColumnName);
 
     /// <summary>The input's columns plus the float vector <paramref name="outputColumnName"/> computed from text column <paramref name="inputColumnName"/>.</summary>

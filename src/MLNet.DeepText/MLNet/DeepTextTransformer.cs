@@ -138,6 +138,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     // ---------- schema ----------
 
+    /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         TextInput.Check(inputSchema, TextColumnName, InputIsKeys);
@@ -161,8 +162,10 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         return builder.ToSchema();
     }
 
+    /// <summary>Scores <paramref name="input"/> lazily, in batches of <see cref="PredictionBatchSize"/> rows.</summary>
     public IDataView Transform(IDataView input) => new DeepTextDataView(this, input);
 
+    /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new DeepTextRowMapper(this, inputSchema);
 
     // ---------- save / load (through MlNetBridge) ----------
@@ -288,6 +291,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
                 "This DeepText model has been disposed. Note that disposing a PredictionEngine (or the TransformerChain) disposes the model it was created from.");
     }
 
+    /// <summary>Frees the model's native memory; the transformer cannot score afterwards.</summary>
     public void Dispose()
     {
         lock (_lock)

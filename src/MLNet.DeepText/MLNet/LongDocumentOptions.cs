@@ -18,6 +18,7 @@ namespace MLNet.DeepText;
 /// </summary>
 public sealed class LongDocumentOptions : DeepTextOptions
 {
+    /// <summary>Defaults for long documents: 51,200 tokens, learning rate 5e-4, weight decay 0.05, batch 16, up to 30 epochs, patience 5.</summary>
     public LongDocumentOptions()
     {
         MaxTokens = 51_200;

@@ -84,6 +84,7 @@ public sealed class ShortenTextEstimator : IEstimator<ShortenTextTransformer>
         (_outputColumnName, _inputColumnName, _options) = (outputColumnName, inputColumnName, options);
     }
 
+    /// <summary>Counts word document frequencies when a minimum is set, and returns the transformer.</summary>
     public ShortenTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -97,6 +98,7 @@ public sealed class ShortenTextEstimator : IEstimator<ShortenTextTransformer>
         return new ShortenTextTransformer(shortener, _outputColumnName, _inputColumnName);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var input = inputSchema.FirstOrDefault(c => c.Name == _inputColumnName);
@@ -135,6 +137,7 @@ public sealed class ShortenTextTransformer : ITransformer
     /// <summary>The shortened form of one text.</summary>
     public string Shorten(string text) => Shortener.Shorten(text);
 
+    /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         CheckInput(inputSchema);
@@ -153,9 +156,11 @@ public sealed class ShortenTextTransformer : ITransformer
         return column;
     }
 
+    /// <inheritdoc />
     public IDataView Transform(IDataView input) =>
         new MappedTextDataView(input, CheckInput(input.Schema), GetOutputSchema(input.Schema), Shortener.Shorten);
 
+    /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         new MappedTextRowMapper(inputSchema, CheckInput(inputSchema), GetOutputSchema(inputSchema), Shortener.Shorten);
 

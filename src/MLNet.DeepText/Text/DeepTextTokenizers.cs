@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.ML.Tokenizers;
 
-namespace MLNet.DeepText.Text;
+namespace MLNet.DeepText;
 
 /// <summary>
 /// The tokenizers a model can name. A saved model records its tokenizer's name, and loading it looks the

@@ -5,7 +5,7 @@ namespace MLNet.DeepText.Text;
 /// close to NLTK's list but without negations ("no", "not", "nor", "never", "cannot" and the n't forms): removing those
 /// flips the meaning a classifier needs (sentiment, complaints).
 /// </summary>
-public static class EnglishStopWords
+internal static class EnglishStopWords
 {
     public static readonly IReadOnlyList<string> Words =
     [

@@ -11,7 +11,7 @@ namespace MLNet.DeepText.Text;
 /// so frequency-ordered files give the most common form. Words the tokenizer splits into several pieces are not used.
 /// Nothing is downloaded: the file is the user's.
 /// </summary>
-public sealed class PretrainedVectors
+internal sealed class PretrainedVectors
 {
     private readonly Dictionary<int, float[]> _vectors;
 

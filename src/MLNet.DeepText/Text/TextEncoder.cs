@@ -7,7 +7,7 @@ namespace MLNet.DeepText.Text;
 /// Every text gets at least one token (an empty text becomes a single <see cref="Vocabulary.Unknown"/>), so every
 /// sequence has something to attend to.
 /// </summary>
-public sealed class TextEncoder
+internal sealed class TextEncoder
 {
     /// <summary>Name under which the tokenizer is registered in <see cref="DeepTextTokenizers"/>.</summary>
     public string TokenizerName { get; }

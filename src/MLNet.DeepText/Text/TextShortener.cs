@@ -17,7 +17,7 @@ namespace MLNet.DeepText.Text;
 /// tokens are separated by one space when anything (white space or a removed token) stood between them, and by
 /// nothing otherwise ("world." stays "world."); punctuation glued to the text before it stays glued ("like it!" → "like!"). Words are compared lower-cased (invariant culture).
 /// </summary>
-public sealed class TextShortener
+internal sealed class TextShortener
 {
     /// <summary>A word (letters, digits, underscore, inner apostrophes as in "don't") or a run of other non-space characters.</summary>
     private static readonly Regex s_token = new(@"(?<word>[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}\p{N}_]+)*)|[^\s\p{L}\p{M}\p{N}_]+", RegexOptions.Compiled);

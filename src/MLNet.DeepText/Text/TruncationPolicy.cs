@@ -1,4 +1,4 @@
-namespace MLNet.DeepText.Text;
+namespace MLNet.DeepText;
 
 /// <summary>Which tokens to keep when a text has more than <c>MaxTokens</c> tokens.</summary>
 public enum TruncationPolicy

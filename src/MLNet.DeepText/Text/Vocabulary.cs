@@ -6,7 +6,7 @@ namespace MLNet.DeepText.Text;
 /// map to <see cref="Unknown"/>. This keeps embedding tables proportional to the training data, not to the
 /// tokenizer (cl100k_base has 100k ids).
 /// </summary>
-public sealed class Vocabulary
+internal sealed class Vocabulary
 {
     /// <summary>Padding id; never produced for a real token.</summary>
     public const int Pad = ReservedTokenIds.Pad;

@@ -14,6 +14,7 @@ public sealed record TrainingProgress(
     int Epoch, int Step, int TotalSteps, double TrainingLoss, double? ValidationAccuracy, double? ValidationLoss,
     double TokensPerSecond, TimeSpan Elapsed, bool IsBest)
 {
+    /// <summary>One line for a console or log.</summary>
     public override string ToString() =>
         $"epoch {Epoch} step {Step}/{TotalSteps} loss {TrainingLoss:F4}" +
         (ValidationAccuracy is { } a ? $" val-acc {a:F4} val-loss {ValidationLoss:F4}{(IsBest ? " *" : "")}" : "") +
