@@ -258,16 +258,15 @@ public class LongDocumentTests
     }
 
     [Fact]
-    public void Bad_options_name_the_option()
+    // Each option alone is checked for every family by ConformanceTests.Invalid_options_are_named.
+    public void Options_that_only_make_sense_together_are_named()
     {
         var ml = new MLContext(1);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.LongDocument(new LongDocumentOptions { ChunkTokens = 64, ChunkOverlap = 40 }));
         Assert.Contains("ChunkOverlap", e.Message);
         e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.LongDocument(new LongDocumentOptions { Width = 30, NumberOfHeads = 4 }));
         Assert.Contains("Width", e.Message);
-        e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.LongDocument(new LongDocumentOptions { TrainChunksPerDocument = 0 }));
-        Assert.Contains("TrainChunksPerDocument", e.Message);
         e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.LongDocument(new LongDocumentOptions { PretrainingEpochs = -1 }));
-        Assert.Contains("PretrainingEpochs", e.Message);
+        Assert.Contains("PretrainingEpochs", e.Message);                             // not an architecture option: ConformanceTests skips it
     }
 }

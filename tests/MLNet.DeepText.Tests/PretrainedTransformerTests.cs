@@ -14,7 +14,7 @@ public class PretrainedTransformerTests
     private static readonly BertConfig TinyConfig = new(VocabSize: 30_522, HiddenSize: 32, NumLayers: 2, NumHeads: 2, IntermediateSize: 64,
         MaxPositions: 64, TypeVocabSize: 2, LayerNormEps: 1e-12, HiddenAct: "gelu");
 
-    private static PretrainedTransformerOptions Tiny(Action<PretrainedTransformerOptions>? configure = null)
+    internal static PretrainedTransformerOptions Tiny(Action<PretrainedTransformerOptions>? configure = null)
     {
         var o = new PretrainedTransformerOptions
         {

@@ -208,12 +208,4 @@ public class StaircaseTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
         Synthetic.AssertSameScoresAfterSaveAndLoad(ml, model, train.Schema, test);
     }
 
-    [Fact]
-    public void Invalid_options_name_the_option()
-    {
-        var trainers = new MLContext().MulticlassClassification.Trainers;
-        Assert.Contains("ChunkSize", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { ChunkSize = 0 })).Message);
-        Assert.Contains("Steps", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { Steps = 17 })).Message);
-        Assert.Contains("Width", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Staircase(new StaircaseOptions { Width = 30, NumberOfHeads = 4 })).Message);
-    }
 }

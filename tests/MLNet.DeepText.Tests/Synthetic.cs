@@ -75,42 +75,48 @@ public static class Synthetic
             .Append(ml.MulticlassClassification.Trainers.TransformerEncoder(options))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedQueue", "PredictedLabel"));
 
-    /// <summary>The four model families, for theories that every family must pass.</summary>
-    public static TheoryData<string> Families => ["TransformerEncoder", "CompactTransformer", "Staircase", "LongDocument"];
-
-    /// <summary>MapValueToKey("Label", "Queue") and a tiny trainer of <paramref name="family"/> (one epoch, small widths) configured by <paramref name="configure"/>.</summary>
-    /// <summary>The options type of <paramref name="family"/>.</summary>
-    public static Type TinyOptionsType(string family) => family switch
+    /// <summary>
+    /// The conformance table: every model family by name with tiny options (small widths, 48 tokens, one epoch).
+    /// Adding a family to the library = one row here; <see cref="ConformanceTests"/> then checks it.
+    /// </summary>
+    private static readonly Dictionary<string, Func<DeepTextOptions>> s_families = new()
     {
-        "TransformerEncoder" => typeof(TransformerEncoderOptions),
-        "CompactTransformer" => typeof(CompactTransformerOptions),
-        "Staircase" => typeof(StaircaseOptions),
-        "LongDocument" => typeof(LongDocumentOptions),
-        _ => throw new ArgumentOutOfRangeException(nameof(family)),
+        ["TransformerEncoder"] = () => TinyOptions(),
+        ["CompactTransformer"] = () => new CompactTransformerOptions { Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, WordVectorSize = 32 },
+        ["Staircase"] = () => new StaircaseOptions { ChunkSize = 8, Width = 32, NumberOfHeads = 2, MlpRatio = 2, NumberOfLayers = 1 },
+        ["LongDocument"] = () => new LongDocumentOptions { ChunkTokens = 16, WordVectorSize = 32, Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, NumberOfGlobalLayers = 1 },
+        ["PretrainedTransformer"] = () => PretrainedTransformerTests.Tiny(o => o.LearningRate = 1e-3),
     };
 
+    /// <summary>Every model family (the conformance suite's theories).</summary>
+    public static TheoryData<string> AllFamilies => [.. s_families.Keys];
+
+    /// <summary>The families trained from scratch (the pretrained one has its own tests of learning and loading).</summary>
+    public static TheoryData<string> Families => [.. s_families.Keys.Where(f => f != "PretrainedTransformer")];
+
+    /// <summary>Tiny options of <paramref name="family"/>: 48 tokens, one epoch, every token kept, seed 7, batch 16.</summary>
+    public static DeepTextOptions Tiny(string family)
+    {
+        var options = s_families[family]();
+        options.MaxTokens = 48; options.MaxEpochs = 1; options.MinTokenCount = 1; options.Seed = 7; options.BatchSize = 16;
+        return options;
+    }
+
+    /// <summary>The options type of <paramref name="family"/>.</summary>
+    public static Type TinyOptionsType(string family) => s_families[family]().GetType();
+
+    /// <summary>The trainer of <paramref name="options"/>' family, as its catalog method makes it.</summary>
+    public static IEstimator<ITransformer> Trainer(MLContext ml, DeepTextOptions options) =>
+        (IEstimator<DeepTextTransformer>)Activator.CreateInstance(typeof(DeepTextTrainer<>).MakeGenericType(options.GetType()),
+            System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance, null,
+            [MlNetBridge.GetEnvironment(ml.MulticlassClassification.Trainers), options], null)!;
+
+    /// <summary>MapValueToKey("Label", "Queue") and a tiny trainer of <paramref name="family"/> configured by <paramref name="configure"/>.</summary>
     public static IEstimator<ITransformer> TinyFamily(MLContext ml, string family, Action<DeepTextOptions> configure)
     {
-        DeepTextOptions options = family switch
-        {
-            "TransformerEncoder" => Synthetic.TinyOptions(),
-            "CompactTransformer" => new CompactTransformerOptions { Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, WordVectorSize = 32 },
-            "Staircase" => new StaircaseOptions { ChunkSize = 8, Width = 32, NumberOfHeads = 2, MlpRatio = 2, NumberOfLayers = 1 },
-            "LongDocument" => new LongDocumentOptions { ChunkTokens = 16, WordVectorSize = 32, Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, NumberOfGlobalLayers = 1 },
-            _ => throw new ArgumentOutOfRangeException(nameof(family)),
-        };
-        options.MaxTokens = 48; options.MaxEpochs = 1; options.MinTokenCount = 1; options.Seed = 7; options.BatchSize = 16;
+        var options = Tiny(family);
         configure(options);
-        var trainers = ml.MulticlassClassification.Trainers;
-        IEstimator<ITransformer> trainer = options switch
-        {
-            TransformerEncoderOptions o => trainers.TransformerEncoder(o),
-            CompactTransformerOptions o => trainers.CompactTransformer(o),
-            StaircaseOptions o => trainers.Staircase(o),
-            LongDocumentOptions o => trainers.LongDocument(o),
-            _ => throw new InvalidOperationException(),
-        };
-        return ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Append(trainer);
+        return ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Append(Trainer(ml, options));
     }
 
     /// <summary>Saves <paramref name="model"/>, loads it in a fresh <see cref="MLContext"/> (as another process would) and asserts identical scores on <paramref name="data"/>.</summary>

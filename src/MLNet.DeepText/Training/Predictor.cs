@@ -17,7 +17,8 @@ internal static class Predictor
     public static float[][] Embed(TextClassifier model, IReadOnlyList<long[]> sequences, int batchSize, Device device) =>
         Run(model, sequences, batchSize, device, model.Embed);
 
-    private static float[][] Run(TextClassifier model, IReadOnlyList<long[]> sequences, int batchSize, Device device, Func<Tensor, Tensor, Tensor> output)
+    /// <summary>Any [B, n] output of the model for every sequence, in input order, batched by length in eval mode.</summary>
+    public static float[][] Run(TextClassifier model, IReadOnlyList<long[]> sequences, int batchSize, Device device, Func<Tensor, Tensor, Tensor> output)
     {
         var result = new float[sequences.Count][];
         if (sequences.Count == 0) return result;
