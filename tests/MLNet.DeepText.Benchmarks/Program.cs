@@ -19,8 +19,9 @@ using TorchSharp;
 //         The paper's tracking claim at equal compute: writes VarTrack train/test TSVs (different seeds), then trains the staircase
 //         (L layers, N steps, chunk C), a TransformerEncoder with the same parameters (L layers), one with the same compute
 //         (L·N layers) and the Ladder (L layers run N times), each in its own process, and prints markdown rows.
-//   throughput [--models staircase,transformer-compute] [--layers 2] [--steps 2] [--chunk 32] [--width 128] [--lengths 256,1024] [--tokens 4096]
-//         Tokens per second of training (forward + backward) and inference (forward) on random token batches of each length.
+//   throughput [--models transformer,staircase,transformer-compute,compact,longdoc] [--layers 2] [--steps 2] [--chunk 32] [--width 128] [--lengths 256,1024] [--tokens 4096] [--dropout 0.1] [--breakdown true]
+//         Tokens per second of a training step (forward, backward, AdamW) and of inference (forward) on random token batches
+//         of each length, and model-FLOP utilisation against the float32 matmul peak measured in the same run.
 //         MLNET_DEEPTEXT_MALLOC_TUNING=0 in the environment measures the default glibc allocator instead of the tuned one.
 //   scaling [--lengths 1024,4096,16384,65536] [--models longdoc,transformer] [--timeout-seconds 600]
 //         Time and peak memory to score one document of each length (random tokens), each in its own process; the plain
@@ -175,14 +176,19 @@ static int Throughput(Dictionary<string, string> a)
 {
     int Int(string key, int fallback) => int.Parse(a.GetValueOrDefault(key, fallback.ToString()));
     int layers = Int("layers", 2), steps = Int("steps", 2), chunk = Int("chunk", 32), width = Int("width", 128), tokensPerBatch = Int("tokens", 4096);
+    double dropout = double.Parse(a.GetValueOrDefault("dropout", "0.1"), CultureInfo.InvariantCulture);
     string allocator = MLNet.DeepText.Training.TorchRuntime.EnsureInitialized() is null ? "default glibc allocator" : "allocator tuned (mallopt)";
-    var device = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
-    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, device {device.type}, {tokensPerBatch:N0} tokens per batch, width {width}, FF {4 * width}, 4 heads, {allocator}");
+    var device = torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, device {device.type}, {torch.get_num_threads()} torch threads, " +
+        $"{tokensPerBatch:N0} tokens per batch, width {width}, MLP ratio 4, 4 heads, dropout {dropout}, {allocator}");
+    Console.WriteLine("MFU = model FLOPs per second over the float32 matmul peak measured just before (best of square products): this " +
+        "virtual machine's speed drifts by ±10% over minutes, so each figure is against its own peak. Model FLOPs count the blocks' " +
+        "matrix products and attention (2 per multiply-add; training = 3 × forward); a training step includes the AdamW update.");
     Console.WriteLine();
-    Console.WriteLine("| model | parameters | T | training tokens/s | inference tokens/s |");
-    Console.WriteLine("|---|---:|---:|---:|---:|");
+    Console.WriteLine("| model | parameters | T | training tokens/s | training MFU | inference tokens/s | inference MFU | peak GFLOP/s |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
     const int vocabulary = 1000, classes = 10;
-    foreach (var model in a.GetValueOrDefault("models", "staircase,transformer-compute").Split(','))
+    foreach (var model in a.GetValueOrDefault("models", "transformer,staircase,transformer-compute").Split(','))
     {
         foreach (var length in a.GetValueOrDefault("lengths", "256,1024").Split(',').Select(int.Parse))
         {
@@ -190,42 +196,101 @@ static int Throughput(Dictionary<string, string> a)
             {
                 "staircase" or "ladder" or "cached" => new StaircaseSpec(vocabulary, length,
                     model switch { "ladder" => StaircaseVariant.Ladder, "cached" => StaircaseVariant.CachedStaircase, _ => StaircaseVariant.Staircase },
-                    ChunkSize: chunk, Steps: steps, Width: width, NumberOfLayers: layers, MlpRatio: 4),
-                "transformer" => new TransformerEncoderSpec(vocabulary, length, width, layers, NumberOfHeads: 4, MlpRatio: 4),
-                "transformer-compute" => new TransformerEncoderSpec(vocabulary, length, width, layers * steps, NumberOfHeads: 4, MlpRatio: 4),
-                _ => throw new ArgumentException($"Unknown model '{model}'; use staircase, cached, ladder, transformer or transformer-compute."),
+                    ChunkSize: chunk, Steps: steps, Width: width, NumberOfLayers: layers, MlpRatio: 4, Dropout: dropout),
+                "transformer" => new TransformerEncoderSpec(vocabulary, length, width, layers, NumberOfHeads: 4, MlpRatio: 4, Dropout: dropout),
+                "transformer-compute" => new TransformerEncoderSpec(vocabulary, length, width, layers * steps, NumberOfHeads: 4, MlpRatio: 4, Dropout: dropout),
+                "compact" => new CompactTransformerSpec(vocabulary, length, WordVectorSize: width, Width: width, NumberOfLayers: layers, NumberOfHeads: 4, MlpRatio: 4,
+                    WordVectorDropout: dropout, Dropout: dropout, AttentionDropout: 0, StochasticDepth: 0),
+                "longdoc" => new LongDocumentSpec(vocabulary, ChunkTokens: 256, MaxChunks: Math.Max(1, length / 256), TrainChunksPerDocument: 1024,
+                    WordVectorSize: width, Width: width, NumberOfHeads: 4, MlpRatio: 4, NumberOfLayers: layers, Dropout: dropout, AttentionDropout: 0, StochasticDepth: 0),
+                _ => throw new ArgumentException($"Unknown model '{model}'; use transformer, transformer-compute, staircase, cached, ladder, compact or longdoc."),
             };
-            var spec = new ClassifierSpec(encoder, classes, encoder.HasClassToken ? PoolingKind.ClassToken : PoolingKind.Mean);
-            TorchSharp.torch.manual_seed(1);
+            var spec = new ClassifierSpec(encoder, classes, encoder.HasClassToken ? PoolingKind.ClassToken : PoolingKind.Mean, HeadDropout: dropout);
+            torch.manual_seed(1);
             using var net = spec.Build();
             net.to(device.type);
             int batch = Math.Max(1, tokensPerBatch / length);
-            using var ids = TorchSharp.torch.randint(1, vocabulary, [batch, length], device: device);
-            using var mask = TorchSharp.torch.ones([batch, length], TorchSharp.torch.@bool, device: device);
-            using var labels = TorchSharp.torch.randint(0, classes, [batch], device: device);
-            double TokensPerSecond(bool train)
+            using var ids = torch.randint(1, vocabulary, [batch, length], device: device);
+            using var mask = torch.ones([batch, length], torch.@bool, device: device);
+            using var labels = torch.randint(0, classes, [batch], device: device);
+            using var optimizer = new MLNet.DeepText.Training.AdamW(net.named_parameters().Select(p => (p.parameter, p.parameter.dim() >= 2)), 1e-4, 0.01);
+            double forwardFlops = ForwardFlops(net, spec, ids, mask);
+            (double TokensPerSecond, double Mfu, double Peak) Measure(bool train)
             {
+                double peak = MatmulPeak(device);
                 net.train(train);
                 int repeats = 0;
                 var clock = new Stopwatch();
-                for (int i = 0; i < 12 && (i < 4 || clock.Elapsed.TotalSeconds < 20); i++)
+                var parts = new Stopwatch[] { new(), new(), new() };   // forward, backward, optimizer (CPU work is synchronous)
+                for (int i = 0; i < 400 && (i < 4 || clock.Elapsed.TotalSeconds < 6); i++)
                 {
                     if (i == 2) clock.Start();   // two warm-up batches
-                    using var scope = TorchSharp.torch.NewDisposeScope();
+                    using var scope = torch.NewDisposeScope();
                     if (train)
                     {
-                        net.zero_grad();
-                        TorchSharp.torch.nn.functional.cross_entropy(net.forward(ids, mask), labels).backward();
+                        optimizer.ZeroGrad();
+                        if (i >= 2) parts[0].Start();
+                        var loss = torch.nn.functional.cross_entropy(net.forward(ids, mask), labels);
+                        parts[0].Stop();
+                        if (i >= 2) parts[1].Start();
+                        loss.backward();
+                        parts[1].Stop();
+                        if (i >= 2) parts[2].Start();
+                        optimizer.Step();
+                        parts[2].Stop();
                     }
-                    else using (TorchSharp.torch.no_grad()) net.forward(ids, mask);
+                    else using (torch.no_grad()) net.forward(ids, mask);
                     if (i >= 2) repeats++;
                 }
-                return repeats * (double)batch * length / clock.Elapsed.TotalSeconds;
+                double seconds = clock.Elapsed.TotalSeconds / repeats;
+                if (train && a.ContainsKey("breakdown"))
+                    Console.Error.WriteLine($"{model} T={length}: step {seconds * 1e3:F1} ms = forward {parts[0].Elapsed.TotalMilliseconds / repeats:F1} + backward {parts[1].Elapsed.TotalMilliseconds / repeats:F1} + AdamW {parts[2].Elapsed.TotalMilliseconds / repeats:F1} ms");
+                return (batch * (double)length / seconds, (train ? 3 : 1) * forwardFlops / seconds / 1e9 / peak, peak);
             }
-            Console.WriteLine($"| {model} | {net.ParameterCount:N0} | {length:N0} | {TokensPerSecond(true):F0} | {TokensPerSecond(false):F0} |");
+            var (trainRate, trainMfu, trainPeak) = Measure(true);
+            var (inferRate, inferMfu, inferPeak) = Measure(false);
+            Console.WriteLine($"| {model} | {net.ParameterCount:N0} | {length:N0} | {trainRate:F0} | {trainMfu:P0} | {inferRate:F0} | {inferMfu:P0} | {trainPeak:F0}, {inferPeak:F0} |");
         }
     }
     return 0;
+}
+
+// The best float32 GFLOP/s of square matrix products (2n³ FLOPs each) on this device.
+static double MatmulPeak(torch.Device device)
+{
+    double best = 0;
+    foreach (int n in new[] { 512, 1024, 2048 })
+    {
+        using var x = torch.randn(n, n, device: device);
+        using var y = torch.randn(n, n, device: device);
+        for (int i = 0; i < 2; i++) torch.mm(x, y).Dispose();   // warm-up
+        int repeats = n == 2048 ? 4 : 12;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++) torch.mm(x, y).Dispose();
+        best = Math.Max(best, repeats * 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+    }
+    return best;
+}
+
+// Forward FLOPs of one batch, from what the attention layers record while it runs (ModelTrace): each attention query is
+// one token passing one block (Q, K, V and output projections: 4·D² multiply-adds; the MLP: 2·D·F), each query–key score
+// costs D/heads multiply-adds twice (scores, then the weighted values). Embeddings, norms and the head are left out.
+static double ForwardFlops(TextClassifier net, ClassifierSpec spec, torch.Tensor ids, torch.Tensor mask)
+{
+    var (width, ratio, heads) = spec.Encoder switch
+    {
+        TransformerEncoderSpec t => (t.Width, t.MlpRatio, t.NumberOfHeads),
+        StaircaseSpec s => (s.Width, s.MlpRatio, s.NumberOfHeads),
+        CompactTransformerSpec c => (c.Width, c.MlpRatio, c.NumberOfHeads),
+        LongDocumentSpec l => (l.Width, l.MlpRatio, l.NumberOfHeads),
+        _ => throw new NotSupportedException(spec.Kind),
+    };
+    double feedForward = Math.Round(width * ratio);
+    net.eval();
+    using var trace = ModelTrace.Start();
+    using (torch.no_grad()) using (torch.NewDisposeScope()) net.forward(ids, mask);
+    return 2.0 * trace.AttentionQueries * (4.0 * width * width + 2.0 * width * feedForward)
+        + 2.0 * 2.0 * trace.AttentionScoreEntries * (width / (double)heads);
 }
 
 static int Scaling(Dictionary<string, string> a)
