@@ -65,6 +65,8 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
         if (!(HeadLearningRate > 0 && HeadLearningRate <= 1)) Fail(nameof(HeadLearningRate), HeadLearningRate, "(0, 1]");
         Probability(nameof(Dropout), Dropout);
         RequireDefined(nameof(Pooling), Pooling);
+        if (WordVectorFile is not null || WordVectorSource is not null)
+            throw new ArgumentException("The pretrained encoder has its own word vectors; WordVectorFile is for the families trained from scratch.", nameof(WordVectorFile));
     }
 
     // ---- the family's part of Fit ----

@@ -158,41 +158,6 @@ public class CompactTransformerTests
     }
 
     [Fact]
-    public void Pretrained_vectors_carry_meaning_to_words_never_seen_in_training()
-    {
-        // Training tickets use only the first three keywords of each class; test tickets only the last three.
-        // Without vectors the test keywords are unknown tokens (near chance); with frozen vectors that place each
-        // class's keywords in the same direction, the model generalises to them.
-        var file = WriteVectorFile(out var classDirection);
-        try
-        {
-            var ml = new MLContext(seed: 1);
-            var trainRows = ml.Data.LoadFromEnumerable(KeywordTickets(400, seed: 1, testKeywords: false));
-            var keys = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Ticket.Queue)).Fit(trainRows);
-            var train = keys.Transform(trainRows);
-            var test = keys.Transform(ml.Data.LoadFromEnumerable(KeywordTickets(200, seed: 2, testKeywords: true)));
-            double Accuracy(CompactTransformerOptions options)
-            {
-                using var model = ml.MulticlassClassification.Trainers.CompactTransformer(options).Fit(train);
-                return ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
-            }
-            double without = Accuracy(TinyOptions());
-            double with = Accuracy(TinyOptions(o => { o.WordVectorFile = file; o.FreezeWordVectors = true; }));
-            Assert.True(with > 0.8, $"with vectors {with:F3}, without {without:F3}");
-            Assert.True(with > without + 0.3, $"with vectors {with:F3}, without {without:F3}");
-
-            // Frozen rows hold exactly the file's vectors.
-            using var model = ml.MulticlassClassification.Trainers.CompactTransformer(TinyOptions(o => { o.WordVectorFile = file; o.FreezeWordVectors = true; })).Fit(train);
-            var encoder = model.Encoder;
-            var weight = model.Model.Encoder.WordVectors!;
-            long id = encoder.Encode(" " + TestKeywords[0][0])[0];
-            Assert.NotEqual(Text.Vocabulary.Unknown, id);
-            Assert.Equal(classDirection[0], weight[id].data<float>().ToArray());
-        }
-        finally { File.Delete(file); }
-    }
-
-    [Fact]
     public void Vector_files_with_a_header_are_read_and_malformed_ones_are_rejected_with_the_line()
     {
         var tokenizer = DeepTextTokenizers.Get(DeepTextTokenizers.Default);
@@ -234,43 +199,5 @@ public class CompactTransformerTests
         };
         configure?.Invoke(o);
         return o;
-    }
-
-    private static readonly string[][] TrainKeywords = [["invoice", "refund", "payment"], ["parcel", "delivery", "tracking"], ["crash", "error", "install"], ["password", "login", "profile"]];
-    private static readonly string[][] TestKeywords = [["receipt", "charge", "bill"], ["courier", "shipment", "package"], ["bug", "update", "freeze"], ["username", "account", "email"]];
-
-    private static List<Ticket> KeywordTickets(int count, int seed, bool testKeywords)
-    {
-        var rng = new Random(seed);
-        var filler = "the a my your please help hello thanks team today again still now very urgent issue problem need want".Split(' ');
-        var keywords = testKeywords ? TestKeywords : TrainKeywords;
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            int c = rng.Next(4);
-            var words = Enumerable.Range(0, rng.Next(4, 9)).Select(_ => filler[rng.Next(filler.Length)]).ToList();
-            words.Insert(rng.Next(words.Count + 1), keywords[c][rng.Next(3)]);
-            return new Ticket { Queue = Synthetic.Queues[c], Text = string.Join(' ', words) };
-        }).ToList();
-    }
-
-    /// <summary>16-d vectors: class c's keywords are 2·e_c plus small noise (the first test keyword exactly 2·e_c), filler words random small.</summary>
-    private static string WriteVectorFile(out float[][] firstTestKeywordVector)
-    {
-        var rng = new Random(5);
-        var lines = new List<string>();
-        firstTestKeywordVector = new float[4][];
-        string Line(string word, float[] v) => word + " " + string.Join(' ', v.Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
-        for (int c = 0; c < 4; c++)
-            foreach (var word in TrainKeywords[c].Concat(TestKeywords[c]))
-            {
-                var v = Enumerable.Range(0, 16).Select(i => (i == c ? 2f : 0f) + (word == TestKeywords[c][0] ? 0f : (float)(rng.NextDouble() - 0.5) * 0.2f)).ToArray();
-                if (word == TestKeywords[c][0]) firstTestKeywordVector[c] = v;
-                lines.Add(Line(word, v));
-            }
-        foreach (var word in "the a my your please help hello thanks team today again still now very urgent issue problem need want".Split(' '))
-            lines.Add(Line(word, Enumerable.Range(0, 16).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.5f).ToArray()));
-        var path = Path.Combine(Path.GetTempPath(), $"vectors-{Guid.NewGuid():N}.txt");
-        File.WriteAllLines(path, lines);
-        return path;
     }
 }

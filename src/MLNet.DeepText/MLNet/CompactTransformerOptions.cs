@@ -37,19 +37,10 @@ public sealed class CompactTransformerOptions : DeepTextOptions
     /// <summary>Hidden width of each block's MLP as a multiple of the width, 0.25 to 8; null takes the preset's. Default null.</summary>
     public double? MlpRatio { get; set; }
     /// <summary>
-    /// Size of the word vectors, 8 to 2,048, when they are learned from scratch. Ignored when <see cref="WordVectorFile"/>
-    /// is set (the file's dimension is used). Default 128.
+    /// Size of the word vectors, 8 to 2,048, when they are learned from scratch. Ignored with pretrained word vectors
+    /// (<see cref="DeepTextOptions.WordVectorFile"/>: their dimension is used). Default 128.
     /// </summary>
     public int WordVectorSize { get; set; } = 128;
-    /// <summary>
-    /// Optional word-vector file (GloVe, fastText <c>.vec</c> or word2vec text format: <c>word v1 v2 ...</c> per line) to
-    /// initialise the embedding table with. Tokens of the tokenizer that are whole words of the file get its vector,
-    /// including words never seen in the training data; the rest start random. Read once in <c>Fit</c>; the saved model
-    /// holds the vectors, so the file is not needed to load it. Nothing is downloaded. Default null.
-    /// </summary>
-    public string? WordVectorFile { get; set; }
-    /// <summary>Keep the word vectors fixed while training (as in the paper with pretrained vectors) instead of fine-tuning them. Default false.</summary>
-    public bool FreezeWordVectors { get; set; }
     /// <summary>Position information: sinusoidal (added to real tokens only), learnable, or none. Default sinusoidal.</summary>
     public PositionalEncodingKind PositionalEncoding { get; set; } = PositionalEncodingKind.Sinusoidal;
     /// <summary>Dropout on the word vectors, in [0, 1). Default 0.1.</summary>
@@ -79,19 +70,12 @@ public sealed class CompactTransformerOptions : DeepTextOptions
         int w = Width ?? presetWidth, h = NumberOfHeads ?? presetHeads;
         if (w % h != 0) Fail(Width is null ? nameof(NumberOfHeads) : nameof(Width), Width ?? h, $"a width divisible by the number of heads (width {w}, heads {h})");
         Range(nameof(WordVectorSize), WordVectorSize, 8, 2048);
-        if (WordVectorFile is not null && !File.Exists(WordVectorFile))
-            throw new ArgumentException($"Option WordVectorFile = '{WordVectorFile}': the file does not exist.", nameof(WordVectorFile));
-        if (FreezeWordVectors && WordVectorFile is null)
-            throw new ArgumentException("Option FreezeWordVectors is true but no WordVectorFile is given: random word vectors would never be trained.", nameof(FreezeWordVectors));
         RequireDefined(nameof(PositionalEncoding), PositionalEncoding);
         Probability(nameof(WordVectorDropout), WordVectorDropout);
         Probability(nameof(Dropout), Dropout);
         Probability(nameof(AttentionDropout), AttentionDropout);
         Probability(nameof(StochasticDepth), StochasticDepth);
     }
-
-    internal override PretrainedVectors? ReadWordVectors(Microsoft.ML.Tokenizers.Tokenizer tokenizer) =>
-        WordVectorFile is null ? null : PretrainedVectors.Load(WordVectorFile, tokenizer);
 
     internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors)
     {

@@ -81,6 +81,17 @@ public abstract class DeepTextOptions
     public double ValidationFraction { get; set; } = 0.1;
 
     /// <summary>
+    /// Optional word-vector file (GloVe, fastText <c>.vec</c> or word2vec text format: <c>word v1 v2 ...</c> per line) to
+    /// start the model's word vectors from. Tokens of the tokenizer that are whole words of the file get its vector,
+    /// including words never seen in the training data; the rest start random. When the file's dimension differs from
+    /// the model's width, a learned projection maps the vectors to it. Read once in <c>Fit</c>; the saved model holds the
+    /// vectors, so the file is not needed to load it. Nothing is downloaded. Default null.
+    /// </summary>
+    public string? WordVectorFile { get; set; }
+    /// <summary>Keep pretrained word vectors fixed while training instead of fine-tuning them. Default false.</summary>
+    public bool FreezeWordVectors { get; set; }
+
+    /// <summary>
     /// Width of a bag-of-words side path, 0 to 1,024: a fastText-style mean of its own word vectors over every token of
     /// the text, concatenated to the model's document vector before the classifier, so that a bag-of-words model and
     /// the attention model are trained together. 0 turns it off. Default 0.
@@ -128,6 +139,10 @@ public abstract class DeepTextOptions
         Range(nameof(ValidationFraction), ValidationFraction, 0, 0.5);
         Range(nameof(PredictionBatchSize), PredictionBatchSize, 1, 4096);
         Range(nameof(BagOfWordsSize), BagOfWordsSize, 0, 1024);
+        if (WordVectorFile is not null && !File.Exists(WordVectorFile))
+            throw new ArgumentException($"Option WordVectorFile = '{WordVectorFile}': the file does not exist.", nameof(WordVectorFile));
+        if (FreezeWordVectors && WordVectorFile is null && WordVectorSource is null)
+            throw new ArgumentException("Option FreezeWordVectors is true but no WordVectorFile is given: random word vectors would never be trained.", nameof(FreezeWordVectors));
         if (Device is not null && !System.Text.RegularExpressions.Regex.IsMatch(Device, @"^(cpu|cuda(:\d+)?)$"))
             Fail(nameof(Device), Device, "'cpu', 'cuda' or 'cuda:N' (whether CUDA is available is checked when training starts)");
     }
@@ -137,8 +152,12 @@ public abstract class DeepTextOptions
     /// <summary>The most tokens of a text the model reads (the text encoder truncates to it). Default: <see cref="MaxTokens"/>.</summary>
     internal virtual int DocumentTokens => MaxTokens;
 
-    /// <summary>Word vectors to initialise the model's word-vector table with; null (the default) for none.</summary>
-    internal virtual PretrainedVectors? ReadWordVectors(Tokenizer tokenizer) => null;
+    /// <summary>Word vectors that a package provides instead of a file (e.g. a pretrained encoder's token table); see <see cref="ReadWordVectors"/>.</summary>
+    internal Func<Tokenizer, PretrainedVectors>? WordVectorSource { get; set; }
+
+    /// <summary>Word vectors to initialise the model's word-vector table with: the package's, the file's, or none.</summary>
+    internal virtual PretrainedVectors? ReadWordVectors(Tokenizer tokenizer) =>
+        WordVectorSource?.Invoke(tokenizer) ?? (WordVectorFile is null ? null : PretrainedVectors.Load(WordVectorFile, tokenizer));
 
     /// <summary>Sets the text encoder's vocabulary from the training tokens (default: the compact vocabulary of the ids seen often enough).</summary>
     internal virtual void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? wordVectors) =>

@@ -170,16 +170,18 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     // ---------- save / load (through MlNetBridge) ----------
 
-    // SpecAssembly: the assembly that defines the spec's model family when it is not this one (loaded first: LoadFamily).
+    // SpecAssembly, TokenizerAssembly: the assemblies that define the model's family and its tokenizer when they are not
+    // this one (loaded first: LoadFamily).
     private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
         string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary,
-        string? EmbeddingColumnName = null, bool InputIsKeys = false, string? SpecAssembly = null);
+        string? EmbeddingColumnName = null, bool InputIsKeys = false, string? SpecAssembly = null, string? TokenizerAssembly = null);
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
             TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys,
-            Spec.Encoder.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.Encoder.GetType().Assembly.GetName().Name);
+            Spec.Encoder.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.Encoder.GetType().Assembly.GetName().Name,
+            DeepTextTokenizers.Package(Encoder.TokenizerName)?.GetName().Name);
         var header = Bytes(w =>
         {
             w.Write(JsonSerializer.Serialize(metadata));
@@ -227,6 +229,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             metadata = JsonSerializer.Deserialize<Metadata>(reader.ReadString()) ?? throw new InvalidDataException("empty metadata");
             keyValues = reader.ReadBoolean() ? LabelKeyValues.Read(reader) : null;
             if (metadata.SpecAssembly is { } family) LoadFamily(family);
+            if (metadata.TokenizerAssembly is { } package) LoadFamily(package);
             spec = ClassifierSpec.FromJson(metadata.Spec);
         }
         catch (Exception e) when (e is JsonException or EndOfStreamException or InvalidDataException or FormatException or ArgumentException or NotSupportedException)
@@ -265,7 +268,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         catch (FileNotFoundException e)
         {
             throw new InvalidOperationException(
-                $"This model's family is defined in {assemblyName}, which this application does not reference. Add the {assemblyName} package to load it.", e);
+                $"This model needs {assemblyName} (it defines the model's family or its tokenizer), which this application does not reference. Add the {assemblyName} package to load it.", e);
         }
         System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
         EncoderSpec.RegisterKindsIn(assembly);

@@ -46,7 +46,7 @@ public sealed class LongDocumentOptions : DeepTextOptions
     public int TrainChunksPerDocument { get; set; } = 16;
     /// <summary>Tokens read in head+tail mode (the first and last, by <see cref="DeepTextOptions.Truncation"/>), 16 to 4,096. Default 512.</summary>
     public int HeadTailTokens { get; set; } = 512;
-    /// <summary>Size of the word vectors, 8 to 2,048. Default 128.</summary>
+    /// <summary>Size of the word vectors, 8 to 2,048 (with pretrained word vectors, their dimension is used). Default 128.</summary>
     public int WordVectorSize { get; set; } = 128;
     /// <summary>Width of the token and chunk states, 8 to 2,048, divisible by <see cref="NumberOfHeads"/>. Default 128.</summary>
     public int Width { get; set; } = 128;
@@ -108,9 +108,10 @@ public sealed class LongDocumentOptions : DeepTextOptions
         int stride = ChunkTokens - ChunkOverlap;
         int maxChunks = Math.Max(1, (Math.Max(MaxTokens, ChunkTokens) - ChunkOverlap + stride - 1) / stride);
         var encoder = new LongDocumentSpec(vocabularySize, Mode: Mode, ChunkTokens: ChunkTokens, ChunkOverlap: ChunkOverlap, MaxChunks: maxChunks,
-            TrainChunksPerDocument: TrainChunksPerDocument, HeadTailTokens: HeadTailTokens, WordVectorSize: WordVectorSize, Width: Width,
+            TrainChunksPerDocument: TrainChunksPerDocument, HeadTailTokens: HeadTailTokens, WordVectorSize: wordVectors?.Dimension ?? WordVectorSize, Width: Width,
             NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio, NumberOfLayers: NumberOfLayers, NumberOfGlobalLayers: NumberOfGlobalLayers,
-            ConvolutionalTokenizer: ConvolutionalTokenizer, Dropout: Dropout, AttentionDropout: AttentionDropout, StochasticDepth: StochasticDepth);
+            ConvolutionalTokenizer: ConvolutionalTokenizer, Dropout: Dropout, AttentionDropout: AttentionDropout, StochasticDepth: StochasticDepth,
+            FreezeWordVectors: FreezeWordVectors);
         return new(encoder, numberOfClasses, Pooling, HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize);
     }
 

@@ -72,7 +72,8 @@ public sealed class StaircaseOptions : DeepTextOptions
     internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors) => new(
         new StaircaseSpec(vocabularySize, MaxTokens, Variant: Variant, ChunkSize: ChunkSize, Steps: Steps, CacheChunks: CacheChunks,
             Width: Width, NumberOfLayers: NumberOfLayers, NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio, Dropout: Dropout,
-            AttentionDropout: AttentionDropout, Attention: Attention, Positions: Positions, ClassToken: Pooling == PoolingKind.ClassToken),
+            AttentionDropout: AttentionDropout, Attention: Attention, Positions: Positions, ClassToken: Pooling == PoolingKind.ClassToken,
+            WordVectorSize: wordVectors?.Dimension ?? 0, FreezeWordVectors: FreezeWordVectors),
         numberOfClasses, Pooling, BagOfWordsSize: BagOfWordsSize);
 }
 

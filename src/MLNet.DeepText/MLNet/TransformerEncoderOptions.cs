@@ -47,6 +47,6 @@ public sealed class TransformerEncoderOptions : DeepTextOptions
     internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors) => new(
         new TransformerEncoderSpec(vocabularySize, MaxPositions: MaxTokens, Width: Width, NumberOfLayers: NumberOfLayers,
             NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio, Dropout: Dropout, AttentionDropout: AttentionDropout, Causal: Causal,
-            ClassToken: Pooling == PoolingKind.ClassToken),
+            ClassToken: Pooling == PoolingKind.ClassToken, WordVectorSize: wordVectors?.Dimension ?? 0, FreezeWordVectors: FreezeWordVectors),
         numberOfClasses, Pooling, HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize);
 }

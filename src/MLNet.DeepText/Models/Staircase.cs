@@ -21,7 +21,9 @@ internal sealed record StaircaseSpec(
     double AttentionDropout = 0.0,
     StaircaseAttention Attention = StaircaseAttention.Causal,
     StaircasePositions Positions = StaircasePositions.HeadBias,
-    bool ClassToken = true) : EncoderSpec(VocabularySize)
+    bool ClassToken = true,
+    int WordVectorSize = 0,
+    bool FreezeWordVectors = false) : EncoderSpec(VocabularySize)
 {
     public override Encoder Build() => new Staircase(this);
     public override int StateWidth => Width;
@@ -43,7 +45,7 @@ internal sealed record StaircaseSpec(
 internal sealed class Staircase : Encoder
 {
     private readonly StaircaseSpec _spec;
-    private readonly Embedding embedding;
+    private readonly WordEmbedding embedding;
     private readonly FastDropout embeddingDropout;
     private readonly ModuleList<TransformerBlock> core;
     private readonly Parameter? distanceBias;    // [heads, 2·MaxDistance − 1]
@@ -56,7 +58,7 @@ internal sealed class Staircase : Encoder
     public Staircase(StaircaseSpec spec) : base(nameof(Staircase))
     {
         _spec = spec;
-        embedding = Embedding(spec.VocabularySize, spec.Width, padding_idx: ReservedTokenIds.Pad);
+        embedding = new WordEmbedding(spec.VocabularySize, spec.Width, initStd: 0.02, spec.WordVectorSize, spec.FreezeWordVectors);
         embeddingDropout = new FastDropout(spec.Dropout);
         core = new ModuleList<TransformerBlock>(Enumerable.Range(0, spec.NumberOfLayers)
             .Select(_ => new TransformerBlock(spec.Width, spec.NumberOfHeads, FeedForward.Size(spec.Width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout)).ToArray());
@@ -64,12 +66,9 @@ internal sealed class Staircase : Encoder
         else distanceTable = Parameter(randn(spec.Width / spec.NumberOfHeads, 2 * MaxDistance - 1));   // N(0, 1) as in the official code
         finalNorm = LayerNorm(spec.Width);
         RegisterComponents();
-        using var _ = no_grad();
-        init.normal_(embedding.weight!, 0, 0.02);
-        embedding.weight![ReservedTokenIds.Pad].zero_();
     }
 
-    public override Parameter WordVectors => embedding.weight!;
+    public override Parameter WordVectors => embedding.Vectors;
 
     /// <summary>
     /// Final states [B, T', D] after the final LayerNorm and their mask [B, T'], where T' is the input left-padded to a

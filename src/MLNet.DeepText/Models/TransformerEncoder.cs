@@ -15,7 +15,9 @@ internal sealed record TransformerEncoderSpec(
     double Dropout = 0.1,
     double AttentionDropout = 0.0,
     bool Causal = false,
-    bool ClassToken = false) : EncoderSpec(VocabularySize)
+    bool ClassToken = false,
+    int WordVectorSize = 0,
+    bool FreezeWordVectors = false) : EncoderSpec(VocabularySize)
 {
     public override Encoder Build() => new TransformerEncoder(this);
     public override int StateWidth => Width;
@@ -37,7 +39,8 @@ internal sealed class TransformerEncoder : Encoder
     public TransformerEncoder(TransformerEncoderSpec spec) : base(nameof(TransformerEncoder))
     {
         _spec = spec;
-        embedding = new TokenEmbedding(spec.VocabularySize, spec.Width, spec.MaxPositions + (spec.ClassToken ? 1 : 0), spec.Dropout);
+        embedding = new TokenEmbedding(spec.VocabularySize, spec.Width, spec.MaxPositions + (spec.ClassToken ? 1 : 0), spec.Dropout,
+            spec.WordVectorSize, spec.FreezeWordVectors);
         blocks = new ModuleList<TransformerBlock>(Enumerable.Range(0, spec.NumberOfLayers)
             .Select(_ => new TransformerBlock(spec.Width, spec.NumberOfHeads, FeedForward.Size(spec.Width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout))
             .ToArray());
@@ -45,7 +48,7 @@ internal sealed class TransformerEncoder : Encoder
         RegisterComponents();
     }
 
-    public override Parameter WordVectors => embedding.Tokens;
+    public override Parameter WordVectors => embedding.WordVectors;
 
     public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {

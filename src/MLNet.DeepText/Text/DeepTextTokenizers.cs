@@ -26,8 +26,20 @@ public static class DeepTextTokenizers
         s_tokenizers[name] = new Lazy<Tokenizer>(tokenizer);
     }
 
-    /// <summary>Registers a tokenizer that is made on first use (e.g. from a package's embedded vocabulary); an existing name is kept.</summary>
-    internal static void RegisterLazy(string name, Func<Tokenizer> create) => s_tokenizers.TryAdd(name, new Lazy<Tokenizer>(create));
+    private static readonly ConcurrentDictionary<string, System.Reflection.Assembly> s_packages = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Registers a tokenizer that is made on first use (e.g. from a package's embedded vocabulary); an existing name is
+    /// kept. The assembly that registers it is remembered, so a saved model can name it and loading it can load it.
+    /// </summary>
+    internal static void RegisterLazy(string name, Func<Tokenizer> create)
+    {
+        if (s_tokenizers.TryAdd(name, new Lazy<Tokenizer>(create)) && create.Method.DeclaringType?.Assembly is { } assembly && assembly != typeof(DeepTextTokenizers).Assembly)
+            s_packages[name] = assembly;
+    }
+
+    /// <summary>The assembly that registered <paramref name="name"/> when it is another package's tokenizer; null otherwise.</summary>
+    internal static System.Reflection.Assembly? Package(string name) => s_packages.GetValueOrDefault(name);
 
     private static readonly ConcurrentBag<Func<string, Tokenizer?>> s_resolvers = [];
 

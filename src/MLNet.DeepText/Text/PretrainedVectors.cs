@@ -15,7 +15,7 @@ internal sealed class PretrainedVectors
 {
     private readonly Dictionary<int, float[]> _vectors;
 
-    /// <summary>The file read.</summary>
+    /// <summary>The file read (or the model the vectors come from).</summary>
     public string Path { get; }
     /// <summary>Values per vector.</summary>
     public int Dimension { get; }
@@ -29,6 +29,26 @@ internal sealed class PretrainedVectors
     private PretrainedVectors(string path, int dimension, int wordCount, List<int> ids, Dictionary<int, float[]> vectors, double std)
     {
         Path = path; Dimension = dimension; WordCount = wordCount; TokenizerIds = ids; _vectors = vectors; StandardDeviation = std;
+    }
+
+    /// <summary>
+    /// A pretrained model's token table, row i the vector of tokenizer id i (for a tokenizer with exactly that
+    /// vocabulary, e.g. a BERT encoder's WordPiece): [<paramref name="rows"/>, <paramref name="dimension"/>] row-major.
+    /// </summary>
+    public static PretrainedVectors FromTokenTable(string source, float[] table, int rows, int dimension)
+    {
+        if ((long)rows * dimension != table.Length)
+            throw new ArgumentException($"A token table of {table.Length} values is not {rows} × {dimension}.", nameof(table));
+        var vectors = new Dictionary<int, float[]>(rows);
+        double sum = 0, sumOfSquares = 0;
+        for (int id = 0; id < rows; id++)
+        {
+            vectors[id] = table.AsSpan(id * dimension, dimension).ToArray();
+            foreach (var v in vectors[id]) { sum += v; sumOfSquares += (double)v * v; }
+        }
+        double mean = sum / table.Length;
+        return new PretrainedVectors(source, dimension, rows, [.. Enumerable.Range(0, rows)], vectors,
+            Math.Sqrt(Math.Max(1e-12, sumOfSquares / table.Length - mean * mean)));
     }
 
     /// <summary>Reads <paramref name="path"/> and maps its words onto <paramref name="tokenizer"/>'s ids.</summary>
