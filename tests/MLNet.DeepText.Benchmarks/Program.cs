@@ -9,7 +9,7 @@ using MLNet.DeepText.Models;
 using TorchSharp;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,transformer,pretrained,pretrained-frozen,sdca,minilm-sdca,minilm-ngrams-sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,transformer,pretrained,pretrained-frozen,sdca,minilm-sdca,minilm-ngrams-sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--word-vectors minilm|FILE] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
 //   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 30–50 and 100–150 statements).
@@ -107,7 +107,7 @@ static int RunOne(Dictionary<string, string> a)
         int features = ((VectorDataViewType)scored.Schema["Features"].Type).Size;
         parameters = (long)(features + 1) * metrics.PerClassLogLoss.Count;
     }
-    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {a.GetValueOrDefault("name", ModelName(model) + (a.TryGetValue("shorten", out var rules) ? $" + ShortenText({rules})" : ""))} | " +
+    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {a.GetValueOrDefault("name", ModelName(model) + (a.TryGetValue("word-vectors", out var wv) ? $" + {(wv == "minilm" ? "MiniLM" : Path.GetFileNameWithoutExtension(wv))} vectors" : "") + (a.TryGetValue("shorten", out var rules) ? $" + ShortenText({rules})" : ""))} | " +
         $"{metrics.MicroAccuracy:F4} | {metrics.MacroF1():F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | " +
         $"{(summary is null ? "" : summary.EpochsRun.ToString())} | {(progress.Last is { } last ? last.TokensPerSecond.ToString("F0") : "")} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
@@ -416,7 +416,6 @@ static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictiona
         {
             Preset = Enum.Parse<CompactTransformerPreset>(a.GetValueOrDefault("preset", "Cct2"), ignoreCase: true),
             KernelSize = int.Parse(a.GetValueOrDefault("kernel", "2")),
-            WordVectorFile = a.GetValueOrDefault("embeddings"),
             Progress = progress,
         }, a)),
         "longdoc" => ml.MulticlassClassification.Trainers.LongDocument(WithOptionOverrides(new LongDocumentOptions { Progress = progress }, a)),
@@ -448,6 +447,12 @@ static T WithOptionOverrides<T>(T options, Dictionary<string, string> a) where T
     if (a.TryGetValue("batch", out var batch)) options.BatchSize = int.Parse(batch);
     if (a.TryGetValue("max-tokens", out var tokens)) options.MaxTokens = int.Parse(tokens);
     if (a.TryGetValue("patience", out var patience)) options.EarlyStoppingPatience = int.Parse(patience);
+    // --word-vectors minilm | <GloVe-format file>: pretrained word vectors for a family trained from scratch.
+    if (a.TryGetValue("word-vectors", out var vectors))
+    {
+        if (vectors == "minilm") options.UseMiniLMWordVectors();
+        else options.WordVectorFile = vectors;
+    }
     // --set Name=Value[,Name=Value...]: any public option by name (enums by name, nullable types by their underlying type).
     foreach (var pair in a.GetValueOrDefault("set", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
     {
