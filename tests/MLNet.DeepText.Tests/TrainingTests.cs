@@ -161,3 +161,45 @@ public class TrainingTests(TrainedModel trained) : IClassFixture<TrainedModel>
         public void Report(TrainingProgress value) => action(value);
     }
 }
+
+public class DivergenceTests
+{
+    private static (Models.TextClassifier Model, Training.TokenizedDataset Data) Tiny()
+    {
+        var spec = Synthetic.Tiny("TransformerEncoder").CreateSpec(vocabularySize: 20, numberOfClasses: 2, wordVectors: null);
+        var model = Training.TorchRandom.Build(1, spec.Build);
+        var rng = new Random(1);
+        var sequences = Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 6).Select(_ => (long)rng.Next(3, 20)).ToArray()).ToArray();
+        return (model, new Training.TokenizedDataset(sequences, [.. sequences.Select(s => (int)(s[0] % 2))]));
+    }
+
+    private static Training.TrainingSettings Settings => new()
+    {
+        BatchSize = 16, MaxEpochs = 2, LearningRate = 1e-3, WeightDecay = 0, WarmupFraction = 0, LabelSmoothing = 0,
+        GradientClipNorm = 1, EarlyStoppingPatience = 2, Seed = 1,
+    };
+
+    [Fact]
+    public void A_model_whose_loss_is_never_finite_fails_with_a_clear_error_instead_of_returning_NaN_scores()
+    {
+        var (model, data) = Tiny();
+        using var _ = model;
+        using (TorchSharp.torch.no_grad()) model.named_parameters().First(p => p.name.StartsWith("head.")).parameter.fill_(float.NaN);
+        var e = Assert.Throws<InvalidOperationException>(() => new Training.ClassifierTrainer(Settings, TorchSharp.torch.CPU).Train(model, data, data));
+        Assert.Contains("diverged", e.Message);
+        Assert.Contains("LearningRate", e.Message);
+    }
+
+    [Fact]
+    public void A_batch_with_a_non_finite_gradient_is_skipped_and_the_weights_stay_finite()
+    {
+        var (model, data) = Tiny();
+        using var _ = model;
+        // An infinite word vector for id 3: batches with that token have a non-finite loss and are skipped, the others train.
+        using (TorchSharp.torch.no_grad()) model.Encoder.WordVectors![3].fill_(float.PositiveInfinity);
+        var sequences = data.Sequences.Select((s, i) => i < 8 ? s.Select(t => t == 3 ? 4L : t).Prepend(3L).ToArray() : s.Select(t => t == 3 ? 4L : t).ToArray()).ToArray();
+        var summary = new Training.ClassifierTrainer(Settings, TorchSharp.torch.CPU).Train(model, new Training.TokenizedDataset(sequences, [.. data.Labels]), data);
+        Assert.True(summary.EpochsRun >= 1);
+        Assert.All(model.parameters().Where(p => p.requires_grad), p => Assert.False(p.isnan().any().item<bool>()));
+    }
+}

@@ -141,6 +141,8 @@ public abstract class DeepTextOptions
         Range(nameof(BagOfWordsSize), BagOfWordsSize, 0, 1024);
         if (WordVectorFile is not null && !File.Exists(WordVectorFile))
             throw new ArgumentException($"Option WordVectorFile = '{WordVectorFile}': the file does not exist.", nameof(WordVectorFile));
+        if (WordVectorFile is not null && WordVectorSource is not null)
+            throw new ArgumentException("Option WordVectorFile is set, and so are a package's word vectors (UseMiniLMWordVectors): choose one.", nameof(WordVectorFile));
         if (FreezeWordVectors && WordVectorFile is null && WordVectorSource is null)
             throw new ArgumentException("Option FreezeWordVectors is true but no WordVectorFile is given: random word vectors would never be trained.", nameof(FreezeWordVectors));
         if (Device is not null && !System.Text.RegularExpressions.Regex.IsMatch(Device, @"^(cpu|cuda(:\d+)?)$"))

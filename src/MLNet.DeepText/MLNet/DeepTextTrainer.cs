@@ -103,7 +103,7 @@ public sealed class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer> 
 
         var pretrained = o.ReadWordVectors(DeepTextTokenizers.Get(o.TokenizerName));
         if (pretrained is not null && keys)
-            throw new ArgumentException($"Word vectors (EmbeddingFile) are matched to the tokenizer's tokens, but column '{o.TextColumnName}' holds keys of your own; use a text column or drop EmbeddingFile.");
+            throw new ArgumentException($"Word vectors (WordVectorFile) are matched to the tokenizer's tokens, but column '{o.TextColumnName}' holds keys of your own; use a text column or drop WordVectorFile.", nameof(o.WordVectorFile));
         if (pretrained is not null)
             Info(channel, $"Word vectors: {pretrained.WordCount:N0} words of dimension {pretrained.Dimension} read from '{pretrained.Path}', {pretrained.TokenizerIds.Count:N0} of them are single tokens.");
         o.LearnVocabulary(encoder, trainTokens, pretrained);
@@ -122,7 +122,7 @@ public sealed class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer> 
                 var table = pretrained.EmbeddingTable(encoder.Vocabulary, seed, out int fromFile);
                 using var vectors = torch.tensor(table, [encoder.Vocabulary.Size, pretrained.Dimension]);
                 model.SetWordVectors(vectors);
-                Info(channel, $"Word vectors: {fromFile:N0} of the {encoder.Vocabulary.Size:N0} vocabulary rows come from the file.");
+                Info(channel, $"Word vectors: {fromFile:N0} of the {encoder.Vocabulary.Size:N0} vocabulary rows come from '{pretrained.Path}'.");
             }
             o.InitializeModel(model, m => Info(channel, m));
             model.to(device);

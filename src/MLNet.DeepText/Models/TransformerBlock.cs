@@ -46,3 +46,10 @@ internal sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
         return scope.MoveToOuter(x.add(residualDropout.forward(feedForward.forward(feedForwardNorm.forward(x)))));
     }
 }
+
+/// <summary>The feed-forward layer's size, shared by every encoder's blocks.</summary>
+internal static class FeedForward
+{
+    /// <summary>The hidden width of a block's feed-forward layer: width × MLP ratio, rounded.</summary>
+    public static int Size(int width, double mlpRatio) => Math.Max(1, (int)Math.Round(width * mlpRatio));
+}

@@ -52,27 +52,16 @@ internal sealed class TransformerEncoder : Encoder
 
     public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {
-        if (_spec.ClassToken) (ids, paddingMask) = ClassTokens.Prepend(ids, paddingMask);
+        if (_spec.ClassToken) (ids, paddingMask) = PrependClassToken(ids, paddingMask);
         var mask = AttentionMasks.KeyPadding(paddingMask);
         if (_spec.Causal) mask = AttentionMasks.And(mask, AttentionMasks.Causal(ids.shape[1], ids.device))!;
         var x = embedding.forward(ids);
         foreach (var block in blocks) x = block.forward(x, mask);
         return (finalNorm.forward(x), paddingMask);
     }
-}
 
-/// <summary>Small shared pieces of the encoders.</summary>
-internal static class FeedForward
-{
-    /// <summary>The hidden width of a block's feed-forward layer: width × MLP ratio, rounded.</summary>
-    public static int Size(int width, double mlpRatio) => Math.Max(1, (int)Math.Round(width * mlpRatio));
-}
-
-/// <summary>The class token as an input id.</summary>
-internal static class ClassTokens
-{
     /// <summary>[B, T] ids and mask → [B, T + 1] with the classification id first (always real).</summary>
-    public static (Tensor Ids, Tensor Mask) Prepend(Tensor ids, Tensor paddingMask) =>
+    private static (Tensor Ids, Tensor Mask) PrependClassToken(Tensor ids, Tensor paddingMask) =>
         (cat([full(ids.shape[0], 1, (long)ReservedTokenIds.Classification, dtype: ScalarType.Int64, device: ids.device), ids], 1),
          cat([ones(ids.shape[0], 1, dtype: ScalarType.Bool, device: ids.device), paddingMask], 1));
 }

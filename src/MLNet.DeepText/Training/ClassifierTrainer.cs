@@ -54,15 +54,15 @@ internal sealed class ClassifierTrainer
             for (epoch = 1; epoch <= s.MaxEpochs; epoch++)
             {
                 model.train();
-                double lossSum = 0; int lossCount = 0; long tokens = 0;
+                double lossSum = 0; int lossCount = 0, skipped = 0; long tokens = 0;
                 var epochClock = Stopwatch.StartNew();
                 foreach (var batch in LengthBucketBatcher.Batches(train.Sequences, s.BatchSize, s.BucketWindowBatches, rng))
                 {
                     ThrowIfCanceled();
                     double lr = LearningRateSchedule.WarmupCosine(step, totalSteps, warmupSteps, s.LearningRate);
                     optimizer.LearningRate = lr;
-                    lossSum += TrainStep(model, trainable, optimizer, train, batch);
-                    lossCount++;
+                    if (TrainStep(model, trainable, optimizer, train, batch) is { } stepLoss) { lossSum += stepLoss; lossCount++; }
+                    else skipped++;
                     tokens += batch.Sum(i => (long)train.Sequences[i].Length);
                     step++;
                     if (ProgressEverySteps > 0 && step % ProgressEverySteps == 0)
@@ -70,6 +70,10 @@ internal sealed class ClassifierTrainer
                             tokens / epochClock.Elapsed.TotalSeconds, clock.Elapsed, false));
                 }
                 double tokensPerSecond = tokens / epochClock.Elapsed.TotalSeconds;
+                if (lossCount == 0)
+                    throw new InvalidOperationException(
+                        $"Training diverged: the loss or its gradient was not finite (NaN or infinity) in all {skipped} steps of epoch {epoch}, " +
+                        $"so no step was applied. Lower LearningRate (now {s.LearningRate}) or check the inputs (e.g. the word vectors).");
 
                 var (accuracy, loss) = validation.Count > 0 ? Evaluate(model, validation) : (double.NaN, lossSum / lossCount);
                 bool isBest = validation.Count > 0
@@ -98,7 +102,11 @@ internal sealed class ClassifierTrainer
         }
     }
 
-    private double TrainStep(TextClassifier model, Parameter[] trainable, AdamW optimizer, TokenizedDataset data, int[] batch)
+    /// <summary>
+    /// One optimizer step on <paramref name="batch"/>; returns its loss, or null when the loss or the gradient norm is not
+    /// finite: then the step is skipped, so one bad batch cannot turn every weight into NaN.
+    /// </summary>
+    private double? TrainStep(TextClassifier model, Parameter[] trainable, AdamW optimizer, TokenizedDataset data, int[] batch)
     {
         using var native = ProcessExitGate.Enter();
         using var scope = NewDisposeScope();
@@ -106,10 +114,12 @@ internal sealed class ClassifierTrainer
         var target = tensor(batch.Select(i => (long)data.Labels[i]).ToArray(), device: _device);
         optimizer.ZeroGrad();
         var loss = nn.functional.cross_entropy(model.forward(ids, mask), target, label_smoothing: _settings.LabelSmoothing);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) return null;
         loss.backward();
-        if (_settings.GradientClipNorm > 0) nn.utils.clip_grad_norm_(trainable, _settings.GradientClipNorm);
+        if (_settings.GradientClipNorm > 0 && !double.IsFinite(nn.utils.clip_grad_norm_(trainable, _settings.GradientClipNorm))) return null;
         optimizer.Step();
-        return loss.item<float>();
+        return value;
     }
 
     /// <summary>Accuracy and mean cross-entropy (no label smoothing) of <paramref name="model"/> on <paramref name="data"/>.</summary>
