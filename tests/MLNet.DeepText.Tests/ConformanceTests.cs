@@ -125,7 +125,6 @@ public class ConformanceTests
     private static readonly string[] NotArchitecture =
     [
         "PretrainingEpochs",                                           // LongDocumentTests: masked-token pretraining
-        "WordVectorFile", "FreezeWordVectors",                         // CompactTransformerTests: pretrained vectors (need a file)
         "EncoderFile", "EncoderVocabularyFile",                        // PretrainedEncoderTests: bring your own encoder
     ];
 

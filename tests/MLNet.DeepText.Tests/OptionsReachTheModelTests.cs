@@ -96,7 +96,7 @@ public class OptionsReachTheModelTests
         "EarlyStoppingPatience", "ValidationSet",            // TrainingTests (early stopping, best epoch)
         "Device", "PredictionBatchSize",                     // DeviceAndSchemaTests; padding invariance (batching changes nothing)
         "Progress", "CancellationToken",                     // TrainingTests
-        "WordVectorFile", "FreezeWordVectors",               // CompactTransformerTests (pretrained vectors)
+        "WordVectorFile", "FreezeWordVectors",               // WordVectorTests (every family)
     ];
 
     private static readonly List<Ticket> TrainRows = Synthetic.Tickets(120, seed: 21);
