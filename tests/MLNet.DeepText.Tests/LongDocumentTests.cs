@@ -74,6 +74,27 @@ public class LongDocumentTests
     }
 
     [Fact]
+    public void A_short_batch_is_read_as_one_chunk_of_its_own_length_with_the_same_result()
+    {
+        using var model = Tiny(chunk: 32);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var ids = Ids(10, 8);
+        long Scores(Tensor x, Tensor m, out Tensor logits)
+        {
+            using var trace = ModelTrace.Start();
+            logits = model.forward(x, m);
+            return trace.AttentionScoreEntries;
+        }
+        long shortEntries = Scores(ids, ones_like(ids, ScalarType.Bool), out var alone);
+        var padded = nn.functional.pad(ids, [0, 22]);                                       // the same text in a whole chunk of 32
+        var paddedMask = nn.functional.pad(ones_like(ids, ScalarType.Bool), [0, 22]);
+        long fullEntries = Scores(padded, paddedMask, out var inChunk);
+        Assert.True(alone.allclose(inChunk, rtol: 1e-4, atol: 1e-5));
+        Assert.True(shortEntries * 4 < fullEntries, $"{shortEntries} vs {fullEntries} attention scores");   // (10/2)² vs (32/2)² per head and layer
+    }
+
+    [Fact]
     public void Training_reads_a_bounded_ordered_sample_of_real_chunks()
     {
         // Document 0 has 3 real chunks of 10, document 1 all 10.

@@ -104,7 +104,9 @@ internal sealed class LongDocument : Encoder
         // 1. Chunks [B, K, C] and which of them are needed: those with real tokens that the previous chunk does not hold
         //    (so a document reads the same chunks whatever padding its batch adds).
         var (chunks, chunkMask) = Chunk(ids, paddingMask);
-        var real = chunkMask.narrow(2, _spec.ChunkOverlap, _spec.ChunkStride).any(-1);  // [B, K]
+        var real = chunks.shape[1] == 1
+            ? chunkMask.any(-1)                                                           // [B, 1]
+            : chunkMask.narrow(2, _spec.ChunkOverlap, _spec.ChunkStride).any(-1);         // [B, K]
         real[TensorIndex.Colon, 0] = chunkMask.select(1, 0).any(-1);
         long batch = chunks.shape[0];
 
@@ -114,8 +116,8 @@ internal sealed class LongDocument : Encoder
             : arange(chunks.shape[1], device: ids.device).expand(batch, -1);            // [B, K]
         long perDocument = index.shape[1];
         real = real.gather(1, index);
-        var selected = chunks.gather(1, index.unsqueeze(-1).expand(-1, -1, _spec.ChunkTokens));
-        var selectedMask = chunkMask.gather(1, index.unsqueeze(-1).expand(-1, -1, _spec.ChunkTokens));
+        var selected = chunks.gather(1, index.unsqueeze(-1).expand(-1, -1, chunks.shape[2]));
+        var selectedMask = chunkMask.gather(1, index.unsqueeze(-1).expand(-1, -1, chunks.shape[2]));
 
         // 3. Chunk encoder over the real chunks only; their vectors go back to their [B, S] slots.
         var rows = real.flatten().nonzero().squeeze(-1);                                // [n]
@@ -131,11 +133,14 @@ internal sealed class LongDocument : Encoder
         return (globalNorm.forward(z), real);
     }
 
-    /// <summary>[B, T] ids and mask → [B, K, C] chunks starting every ChunkStride tokens (the end zero-padded to a whole chunk).</summary>
+    /// <summary>[B, T] ids and mask → [B, K, C] chunks starting every ChunkStride tokens (the end zero-padded to a whole chunk; one chunk of T when T ≤ C).</summary>
     private (Tensor Chunks, Tensor Mask) Chunk(Tensor ids, Tensor paddingMask)
     {
         int size = _spec.ChunkTokens, stride = _spec.ChunkStride;
         long length = ids.shape[1];
+        // A batch no longer than one chunk is one chunk of its own length: padding it to ChunkTokens would only add work
+        // (8× for 30-token texts in chunks of 256) and, the chunk encoder being padding-invariant, change nothing.
+        if (length <= size) return (ids.unsqueeze(1), paddingMask.unsqueeze(1));
         long count = length <= size ? 1 : (length - size + stride - 1) / stride + 1;
         long padded = (count - 1) * stride + size;
         if (padded > length)
