@@ -285,7 +285,7 @@ static double ForwardFlops(TextClassifier net, ClassifierSpec spec, torch.Tensor
         LongDocumentSpec l => (l.Width, l.MlpRatio, l.NumberOfHeads),
         _ => throw new NotSupportedException(spec.Kind),
     };
-    double feedForward = Math.Round(width * ratio);
+    double feedForward = FeedForward.Size(width, ratio);
     net.eval();
     using var trace = ModelTrace.Start();
     using (torch.no_grad()) using (torch.NewDisposeScope()) net.forward(ids, mask);

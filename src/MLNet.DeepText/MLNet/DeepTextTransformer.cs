@@ -229,7 +229,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             metadata = JsonSerializer.Deserialize<Metadata>(reader.ReadString()) ?? throw new InvalidDataException("empty metadata");
             keyValues = reader.ReadBoolean() ? LabelKeyValues.Read(reader) : null;
             if (metadata.SpecAssembly is { } family) LoadFamily(family);
-            if (metadata.TokenizerAssembly is { } package) LoadFamily(package);
+            if (metadata.TokenizerAssembly is { } package && package != metadata.SpecAssembly) LoadFamily(package);
             spec = ClassifierSpec.FromJson(metadata.Spec);
         }
         catch (Exception e) when (e is JsonException or EndOfStreamException or InvalidDataException or FormatException or ArgumentException or NotSupportedException)

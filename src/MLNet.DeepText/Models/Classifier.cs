@@ -35,12 +35,16 @@ internal sealed record ClassifierSpec(
     /// <summary>Width of the document vector the head reads.</summary>
     [JsonIgnore] public int EmbeddingSize => Encoder.StateWidth + BagOfWordsSize;
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions());
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
 
     public static ClassifierSpec FromJson(string json) =>
-        JsonSerializer.Deserialize<ClassifierSpec>(json, JsonOptions()) ?? throw new InvalidDataException("Empty model spec.");
+        JsonSerializer.Deserialize<ClassifierSpec>(json, s_json) ?? throw new InvalidDataException("Empty model spec.");
 
-    // New options each time: they cache type information, and families of other assemblies may have registered since.
+    private static volatile JsonSerializerOptions s_json = JsonOptions();
+
+    /// <summary>Called when another assembly's spec kinds are registered: options cache their type information, so make new ones.</summary>
+    internal static void KindsChanged() => s_json = JsonOptions();
+
     private static JsonSerializerOptions JsonOptions() => new()
     {
         Converters = { new JsonStringEnumConverter() },

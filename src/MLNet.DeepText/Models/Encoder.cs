@@ -50,11 +50,11 @@ internal abstract record EncoderSpec(int VocabularySize)
     internal static IEnumerable<JsonDerivedType> Kinds => s_kinds.Select(k => new JsonDerivedType(k.Key, k.Value));
 
     /// <summary>Registers the concrete spec records of <paramref name="assembly"/> (another assembly's model families).</summary>
-    internal static bool RegisterKindsIn(Assembly assembly)
+    internal static void RegisterKindsIn(Assembly assembly)
     {
         bool added = false;
         foreach (var (type, kind) in SpecTypes(assembly)) added |= s_kinds.TryAdd(type, kind);
-        return added;
+        if (added) ClassifierSpec.KindsChanged();
     }
 
     private static IEnumerable<KeyValuePair<Type, string>> SpecTypes(Assembly assembly) =>
