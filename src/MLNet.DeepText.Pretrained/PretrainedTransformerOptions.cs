@@ -51,15 +51,8 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
     /// <remarks>With <see cref="EncoderVocabularyFile"/>, sets <see cref="DeepTextOptions.TokenizerName"/> to that file's tokenizer.</remarks>
     public override void Validate()
     {
-        if (EncoderVocabularyFile is not null) TokenizerName = PretrainedTokenizers.ForVocabularyFile(EncoderVocabularyFile);
-        if (EncoderFile is not null || EncoderVocabularyFile is not null)
-        {
-            if (EncoderFile is null || EncoderVocabularyFile is null)
-                throw new ArgumentException("EncoderFile and EncoderVocabularyFile go together: give both (or neither, for the built-in all-MiniLM-L6-v2).",
-                    EncoderFile is null ? nameof(EncoderFile) : nameof(EncoderVocabularyFile));
-            foreach (var (file, name) in new[] { (EncoderFile, nameof(EncoderFile)), (EncoderVocabularyFile, nameof(EncoderVocabularyFile)) })
-                if (!File.Exists(file)) throw new ArgumentException($"Option {name}: the file '{file}' does not exist.", name);
-        }
+        CheckEncoderFiles(EncoderFile, EncoderVocabularyFile);
+        TokenizerName = Source.TokenizerName;
         base.Validate();
         Range(nameof(MaxTokens), MaxTokens, 3, 512);
         if (!(HeadLearningRate > 0 && HeadLearningRate <= 1)) Fail(nameof(HeadLearningRate), HeadLearningRate, "(0, 1]");
@@ -69,19 +62,29 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
             throw new ArgumentException("The pretrained encoder has its own word vectors; WordVectorFile is for the families trained from scratch.", nameof(WordVectorFile));
     }
 
+    /// <summary>Throws unless both files are given and exist, or neither.</summary>
+    internal static void CheckEncoderFiles(string? encoderFile, string? vocabularyFile)
+    {
+        if (encoderFile is null && vocabularyFile is null) return;
+        if (encoderFile is null || vocabularyFile is null)
+            throw new ArgumentException("EncoderFile and EncoderVocabularyFile go together: give both (or neither, for the built-in all-MiniLM-L6-v2).",
+                encoderFile is null ? nameof(EncoderFile) : nameof(EncoderVocabularyFile));
+        foreach (var (file, name) in new[] { (encoderFile, nameof(EncoderFile)), (vocabularyFile, nameof(EncoderVocabularyFile)) })
+            if (!File.Exists(file)) throw new ArgumentException($"Option {name}: the file '{file}' does not exist.", name);
+    }
+
     // ---- the family's part of Fit ----
 
-    private (string? File, BertResources Resources)? _encoder;
+    private BertEncoderSource? _source;
 
     /// <summary>The encoder's shape and weights: read once per file (the built-in one by default).</summary>
-    private BertResources Encoder
+    private BertEncoderSource Source
     {
         get
         {
-            if (EncoderForTests is { } given) return given;
-            if (_encoder is not { } cached || cached.File != EncoderFile)
-                _encoder = (EncoderFile, EncoderFile is null ? BertResources.MiniLM() : BertResources.FromFile(EncoderFile));
-            return _encoder.Value.Resources;
+            if (_source is null || _source.File != EncoderFile || _source.VocabularyFileName != EncoderVocabularyFile || (EncoderForTests is not null && _source.Resources != EncoderForTests))
+                _source = new BertEncoderSource(EncoderFile, EncoderVocabularyFile, EncoderForTests);
+            return _source;
         }
     }
 
@@ -90,25 +93,20 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
 
     /// <summary>The whole WordPiece vocabulary, in order: every word keeps its pretrained vector, seen in training or not.</summary>
     internal override void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? wordVectors) =>
-        encoder.UseVocabulary(Encoder.WholeVocabulary());
+        encoder.UseVocabulary(Source.Vocabulary());
 
     internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors)
     {
-        var config = Encoder.Config;
-        if (config.NumHeads is null)
-            throw new InvalidDataException($"The number of attention heads of '{EncoderFile}' could not be read from its graph.");
-        if (MaxTokens > config.MaxPositions)
-            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"The encoder reads at most {config.MaxPositions} tokens.");
-        return new ClassifierSpec(new PretrainedTransformerSpec(vocabularySize, config, Dropout), numberOfClasses, Pooling,
+        if (MaxTokens - 2 > Source.MaxTokens)
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"The encoder reads at most {Source.MaxTokens + 2} tokens.");
+        return new ClassifierSpec(Source.CreateSpec(vocabularySize, Dropout), numberOfClasses, Pooling,
             HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize, FreezeEncoder: FreezeEncoder, HeadLearningRateScale: HeadLearningRate / LearningRate);
     }
 
     internal override void InitializeModel(TextClassifier model, Action<string> log)
     {
-        ((PretrainedTransformer)model.Encoder).Bert.LoadWeights(Encoder.Weights);
-        var c = Encoder.Config;
-        log($"Pretrained encoder {(EncoderFile ?? PretrainedTokenizers.MiniLM)}: {c.NumLayers} layers, width {c.HiddenSize}, {c.NumHeads} heads, " +
-            $"{c.VocabSize:N0} WordPiece tokens{(FreezeEncoder ? ", frozen" : "")}.");
+        Source.LoadWeights(model.Encoder);
+        log($"Pretrained encoder {Source.Description}{(FreezeEncoder ? ", frozen" : "")}.");
     }
 }
 

@@ -9,7 +9,7 @@ using MLNet.DeepText.Models;
 using TorchSharp;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,transformer,pretrained,pretrained-frozen,sdca,minilm-sdca,minilm-ngrams-sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--word-vectors minilm|FILE] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,longdoc-minilm [--fine-tuned-layers N],transformer,pretrained,pretrained-frozen,sdca,minilm-sdca,minilm-ngrams-sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--word-vectors minilm|FILE] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
 //   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 30–50 and 100–150 statements).
@@ -419,6 +419,9 @@ static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictiona
             Progress = progress,
         }, a)),
         "longdoc" => ml.MulticlassClassification.Trainers.LongDocument(WithOptionOverrides(new LongDocumentOptions { Progress = progress }, a)),
+        // --fine-tuned-layers N: the pretrained chunk encoder's top layers that learn (default 0: frozen).
+        "longdoc-minilm" => ml.MulticlassClassification.Trainers.LongDocument(WithOptionOverrides(new LongDocumentOptions { Progress = progress }
+            .UsePretrainedChunkEncoder(int.Parse(a.GetValueOrDefault("fine-tuned-layers", "0"))), a)),
         "longdoc-headtail" => ml.MulticlassClassification.Trainers.LongDocument(WithOptionOverrides(new LongDocumentOptions { Mode = LongDocumentMode.HeadTail, Progress = progress }, a)),
         "staircase" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Progress = progress }, a)),
         "ladder" => ml.MulticlassClassification.Trainers.Staircase(WithOptionOverrides(new StaircaseOptions { Variant = StaircaseVariant.Ladder, Progress = progress }, a)),
@@ -435,7 +438,7 @@ static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictiona
             .Append(ml.Transforms.Text.FeaturizeText("NGrams", "Text"))
             .Append(ml.Transforms.Concatenate("Features", "Embedding", "NGrams")).AppendCacheCheckpoint(ml)
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, longdoc, longdoc-headtail, transformer, pretrained, pretrained-frozen, sdca, minilm-sdca or minilm-ngrams-sdca."),
+        _ => throw new ArgumentException($"Unknown model '{model}'; use compact, staircase, ladder, longdoc, longdoc-headtail, longdoc-minilm, transformer, pretrained, pretrained-frozen, sdca, minilm-sdca or minilm-ngrams-sdca."),
     };
 }
 
@@ -471,6 +474,7 @@ static string ModelName(string model) => model switch
     "ladder" => "Staircase (Ladder)",
     "longdoc" => "LongDocument",
     "longdoc-headtail" => "LongDocument (head+tail)",
+    "longdoc-minilm" => "LongDocument (MiniLM chunks)",
     "transformer" => "TransformerEncoder",
     "pretrained" => "PretrainedTransformer (MiniLM, fine-tuned)",
     "pretrained-frozen" => "PretrainedTransformer (MiniLM, frozen)",

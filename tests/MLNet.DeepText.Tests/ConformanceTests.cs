@@ -51,7 +51,7 @@ public class ConformanceTests
         Assert.Equal(ScalarType.Bool, statesMask.dtype);
         Assert.True(statesMask.any(1).all().item<bool>(), "every text has a real state");
         Assert.False(states.isnan().any().item<bool>());
-        Assert.Equal(family, spec.Kind);
+        Assert.Equal(family.Split(' ')[0], spec.Kind);   // "LongDocument over BERT" is a LongDocument
     }
 
     [Theory]

@@ -149,7 +149,7 @@ public class LongDocumentTests
     /// "Keywords far apart": 300 words of filler with class keywords only in the middle (words 112–187). Head+tail
     /// truncation (64 + 64 tokens) never sees them; a model that reads the whole document must.
     /// </summary>
-    private static List<Ticket> LongTickets(int count, int seed)
+    internal static List<Ticket> LongTickets(int count, int seed)
     {
         var rng = new Random(seed);
         string[] filler = "the a my your please help hello thanks team today week again still now very issue problem question need about with from order item customer".Split(' ');

@@ -43,6 +43,28 @@ public class PretrainedTransformerTests
     }
 
     [Fact]
+    public void A_model_trained_with_a_vocabulary_file_carries_it_and_loads_in_a_fresh_process_after_the_file_is_gone()
+    {
+        var directory = Directory.CreateTempSubdirectory("deeptext-vocab").FullName;
+        try
+        {
+            var vocabulary = Path.Combine(directory, "vocab.txt");
+            using (var file = File.Create(vocabulary)) BertResources.OpenResource(BertResources.MiniLMPackage, "vocab.txt").CopyTo(file);
+            var weights = Path.Combine(directory, "model.onnx");
+            File.WriteAllText(weights, "not read: the test gives the weights (EncoderForTests)");
+            var ml = new MLContext(seed: 1);
+            var train = ml.Data.LoadFromEnumerable(Synthetic.Tickets(100, seed: 1));
+            var testRows = Synthetic.Tickets(20, seed: 2);
+            using var model = (IDisposable)Pipeline(ml, Tiny(o => { o.EncoderFile = weights; o.EncoderVocabularyFile = vocabulary; o.MaxEpochs = 1; })).Fit(train);
+            Assert.StartsWith("wordpiece:sha256-", ((IEnumerable<ITransformer>)model).OfType<DeepTextTransformer>().Single().Encoder.TokenizerName);
+            var scores = ((ITransformer)model).Transform(ml.Data.LoadFromEnumerable(testRows)).GetColumn<float[]>("Score").ToArray();
+            File.Delete(vocabulary);
+            Assert.Equal(scores, Child.Scores((ITransformer)model, train.Schema, testRows));
+        }
+        finally { Directory.Delete(directory, recursive: true); }
+    }
+
+    [Fact]
     public void A_frozen_encoder_keeps_its_weights_and_only_the_head_learns()
     {
         var ml = new MLContext(seed: 1);

@@ -86,13 +86,14 @@ public static class Synthetic
         ["Staircase"] = () => new StaircaseOptions { ChunkSize = 8, Width = 32, NumberOfHeads = 2, MlpRatio = 2, NumberOfLayers = 1 },
         ["LongDocument"] = () => new LongDocumentOptions { ChunkTokens = 16, WordVectorSize = 32, Width = 32, NumberOfHeads = 2, NumberOfLayers = 1, NumberOfGlobalLayers = 1 },
         ["PretrainedTransformer"] = () => PretrainedTransformerTests.Tiny(o => o.LearningRate = 1e-3),
+        ["LongDocument over BERT"] = () => PretrainedChunkEncoderTests.Tiny(fineTunedLayers: 1, o => (o.ChunkTokens, o.HeadTailTokens) = (16, 32)),
     };
 
     /// <summary>Every model family (the conformance suite's theories).</summary>
     public static TheoryData<string> AllFamilies => [.. s_families.Keys];
 
-    /// <summary>The families trained from scratch (the pretrained one has its own tests of learning and loading).</summary>
-    public static TheoryData<string> Families => [.. s_families.Keys.Where(f => f != "PretrainedTransformer")];
+    /// <summary>The families trained from scratch (the pretrained ones have their own tests of learning and loading).</summary>
+    public static TheoryData<string> Families => [.. s_families.Keys.Where(f => f is not ("PretrainedTransformer" or "LongDocument over BERT"))];
 
     /// <summary>Tiny options of <paramref name="family"/>: 48 tokens, one epoch, every token kept, seed 7, batch 16.</summary>
     public static DeepTextOptions Tiny(string family)

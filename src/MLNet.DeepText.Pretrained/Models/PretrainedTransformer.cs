@@ -25,11 +25,23 @@ internal sealed class PretrainedTransformer : Encoder
     private const long ClassToken = 101, Separator = 102;   // BERT's [CLS] and [SEP] (uncased and cased vocabularies alike)
 
     private readonly BertEncoder bert;
+    private readonly int _layers;
 
     public PretrainedTransformer(PretrainedTransformerSpec spec) : base(nameof(PretrainedTransformer))
     {
         bert = new BertEncoder(spec.Config, spec.Dropout, spec.Dropout);
+        _layers = spec.Config.NumLayers;
         RegisterComponents();
+    }
+
+    /// <summary>Freezes the embeddings and every layer but the top <paramref name="trainableTopLayers"/> (0 to the number of layers).</summary>
+    public override void Freeze(int trainableTopLayers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(trainableTopLayers);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(trainableTopLayers, _layers);
+        var trainable = Enumerable.Range(_layers - trainableTopLayers, trainableTopLayers).Select(i => $"bert.encoder.layer.{i}.").ToArray();
+        foreach (var (name, p) in named_parameters())
+            p.requires_grad = trainable.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
     }
 
     /// <summary>The BERT encoder (its parameters are named as in HuggingFace's BertModel, under "bert.").</summary>

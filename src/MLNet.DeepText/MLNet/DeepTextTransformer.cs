@@ -171,17 +171,19 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     // ---------- save / load (through MlNetBridge) ----------
 
     // SpecAssembly, TokenizerAssembly: the assemblies that define the model's family and its tokenizer when they are not
-    // this one (loaded first: LoadFamily).
+    // this one (loaded first: LoadFamily). HasTokenizerData: the tokenizer's own data (e.g. a user's vocab.txt) is in
+    // the TokenizerEntry, so loading needs no file.
     private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
         string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary,
-        string? EmbeddingColumnName = null, bool InputIsKeys = false, string? SpecAssembly = null, string? TokenizerAssembly = null);
+        string? EmbeddingColumnName = null, bool InputIsKeys = false, string? SpecAssembly = null, string? TokenizerAssembly = null,
+        bool HasTokenizerData = false);
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
             TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys,
             Spec.Encoder.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.Encoder.GetType().Assembly.GetName().Name,
-            DeepTextTokenizers.Package(Encoder.TokenizerName)?.GetName().Name);
+            DeepTextTokenizers.Package(Encoder.TokenizerName)?.GetName().Name, DeepTextTokenizers.Data(Encoder.TokenizerName) is not null);
         var header = Bytes(w =>
         {
             w.Write(JsonSerializer.Serialize(metadata));
@@ -200,11 +202,13 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             ThrowIfDisposed();
             weights = Bytes(w => Model.save(w));
         }
-        CheckedModelEntries.Save(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature), header,
-            (VocabularyEntry, vocabulary), (WeightsEntry, weights));
+        (string, byte[])[] entries = DeepTextTokenizers.Data(Encoder.TokenizerName) is { } tokenizerData
+            ? [(VocabularyEntry, vocabulary), (WeightsEntry, weights), (TokenizerEntry, tokenizerData)]
+            : [(VocabularyEntry, vocabulary), (WeightsEntry, weights)];
+        CheckedModelEntries.Save(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature), header, entries);
     }
 
-    private const string VocabularyEntry = "Vocabulary.bin", WeightsEntry = "Weights.bin";
+    private const string VocabularyEntry = "Vocabulary.bin", WeightsEntry = "Weights.bin", TokenizerEntry = "Tokenizer.bin";
 
     private static byte[] Bytes(Action<BinaryWriter> write)
     {
@@ -236,6 +240,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         {
             throw CheckedModelEntries.Damaged(ctx, MlNetBridge.MainEntryName, $"its settings cannot be read ({e.Message})", e);
         }
+        if (metadata.HasTokenizerData)
+            DeepTextTokenizers.RegisterData(DeepTextTokenizers.FormatOf(metadata.TokenizerName), readEntry(TokenizerEntry));
         var vocabulary = ReadVocabulary(ctx, readEntry(VocabularyEntry));
         var encoder = new TextEncoder(metadata.TokenizerName, metadata.MaxTokens, metadata.Truncation, new Vocabulary(vocabulary));
         var (gpuDeviceId, fallbackToCpu) = MlNetBridge.GetDeviceSettings(env);

@@ -99,9 +99,38 @@ public sealed class LongDocumentOptions : DeepTextOptions
         Probability(nameof(StochasticDepth), StochasticDepth);
         RequireDefined(nameof(Pooling), Pooling);
         if (Pooling == PoolingKind.ClassToken) Fail(nameof(Pooling), Pooling, "Mean, Attention or LastToken (the long-document model has no class token)");
+        if (ChunkEncoderSource is { } pretrained)
+        {
+            TokenizerName = pretrained.TokenizerName;
+            if (PretrainingEpochs > 0)
+                throw new ArgumentException("Option PretrainingEpochs is for the compact chunk encoder; the pretrained chunk encoder (UsePretrainedChunkEncoder) has been pretrained already: set it to 0.", nameof(PretrainingEpochs));
+            if (WordVectorFile is not null || WordVectorSource is not null)
+                throw new ArgumentException("The pretrained chunk encoder (UsePretrainedChunkEncoder) has its own word vectors; WordVectorFile and UseMiniLMWordVectors are for the compact chunk encoder.", nameof(WordVectorFile));
+            int tokens = Mode == LongDocumentMode.HeadTail ? HeadTailTokens : ChunkTokens;
+            if (tokens > pretrained.MaxTokens)
+                Fail(Mode == LongDocumentMode.HeadTail ? nameof(HeadTailTokens) : nameof(ChunkTokens), tokens, $"at most {pretrained.MaxTokens}, what the pretrained chunk encoder reads in one pass");
+        }
     }
 
+    /// <summary>A pretrained chunk encoder (set by the pretrained package's <c>UsePretrainedChunkEncoder</c>); null: the compact transformer.</summary>
+    internal PretrainedEncoderSource? ChunkEncoderSource { get; set; }
+
     internal override int DocumentTokens => Mode == LongDocumentMode.HeadTail ? HeadTailTokens : MaxTokens;
+
+    /// <summary>With a pretrained chunk encoder, its whole vocabulary (every word keeps its pretrained vector); otherwise the learned one.</summary>
+    internal override void LearnVocabulary(TextEncoder encoder, IReadOnlyList<int[]> trainTokens, PretrainedVectors? wordVectors)
+    {
+        if (ChunkEncoderSource is { } pretrained) encoder.UseVocabulary(pretrained.Vocabulary());
+        else base.LearnVocabulary(encoder, trainTokens, wordVectors);
+    }
+
+    internal override void InitializeModel(TextClassifier model, Action<string> log)
+    {
+        if (ChunkEncoderSource is not { } pretrained) return;
+        pretrained.LoadWeights(((LongDocument)model.Encoder).ChunkEncoder);
+        log($"Pretrained chunk encoder {pretrained.Description}, " +
+            (pretrained.FineTunedLayers == 0 ? "frozen (chunk vectors computed once per training run)." : $"top {pretrained.FineTunedLayers} layers fine-tuned."));
+    }
 
     internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors)
     {
@@ -111,7 +140,8 @@ public sealed class LongDocumentOptions : DeepTextOptions
             TrainChunksPerDocument: TrainChunksPerDocument, HeadTailTokens: HeadTailTokens, WordVectorSize: wordVectors?.Dimension ?? WordVectorSize, Width: Width,
             NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio, NumberOfLayers: NumberOfLayers, NumberOfGlobalLayers: NumberOfGlobalLayers,
             ConvolutionalTokenizer: ConvolutionalTokenizer, Dropout: Dropout, AttentionDropout: AttentionDropout, StochasticDepth: StochasticDepth,
-            FreezeWordVectors: FreezeWordVectors);
+            FreezeWordVectors: FreezeWordVectors, PretrainedChunkEncoder: ChunkEncoderSource?.CreateSpec(vocabularySize, Dropout),
+            FineTunedChunkLayers: ChunkEncoderSource?.FineTunedLayers ?? 0);
         return new(encoder, numberOfClasses, Pooling, HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize);
     }
 

@@ -87,8 +87,7 @@ internal sealed class TextClassifier : Module<Tensor, Tensor, Tensor>
         headDropout = new FastDropout(spec.HeadDropout);
         head = Linear(spec.EmbeddingSize, spec.NumberOfClasses);
         RegisterComponents();
-        if (spec.FreezeEncoder)
-            foreach (var p in encoder.parameters()) p.requires_grad = false;
+        if (spec.FreezeEncoder) encoder.Freeze(trainableTopLayers: 0);
     }
 
     /// <summary>The family's encoder (its parameters are named "encoder.…").</summary>
@@ -102,8 +101,10 @@ internal sealed class TextClassifier : Module<Tensor, Tensor, Tensor>
     /// <summary>The document vector the head reads, [B, <see cref="ClassifierSpec.EmbeddingSize"/>].</summary>
     public Tensor Embed(Tensor ids, Tensor paddingMask)
     {
-        var (states, mask) = encoder.call(ids, paddingMask);
-        var document = pooling.forward(states, mask);
+        // A frozen encoder under parameter-free pooling is a fixed feature extractor: its vectors are remembered while training.
+        var document = _spec.FreezeEncoder && _spec.Pooling != PoolingKind.Attention
+            ? FrozenVectors.Compute(this, ids, paddingMask, EncodeAndPool)
+            : EncodeAndPool(ids, paddingMask);
         if (bag is not null)
         {
             // The side path reads every token of the input, whatever part of it the encoder read.
@@ -113,9 +114,22 @@ internal sealed class TextClassifier : Module<Tensor, Tensor, Tensor>
         return _spec.NormalizeEmbedding ? functional.normalize(document, p: 2, dim: -1) : document;
     }
 
-    /// <summary>The factor on the learning rate of the parameter named <paramref name="parameterName"/>: 1 inside the encoder.</summary>
+    private Tensor EncodeAndPool(Tensor ids, Tensor paddingMask)
+    {
+        var (states, mask) = encoder.call(ids, paddingMask);
+        return pooling.forward(states, mask);
+    }
+
+    /// <summary>Training mode for what learns; a frozen encoder always runs in evaluation mode (no dropout), as a fixed feature extractor.</summary>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (_spec.FreezeEncoder) encoder.eval();
+    }
+
+    /// <summary>The factor on the learning rate of the parameter named <paramref name="parameterName"/>: the encoder's own inside it (usually 1).</summary>
     public double LearningRateScale(string parameterName) =>
-        parameterName.StartsWith("encoder.", StringComparison.Ordinal) ? 1.0 : _spec.HeadLearningRateScale;
+        parameterName.StartsWith("encoder.", StringComparison.Ordinal) ? encoder.LearningRateScale(parameterName["encoder.".Length..]) : _spec.HeadLearningRateScale;
 
     /// <summary>Overwrites the encoder's word vectors with [vocabulary, word vector size] <paramref name="vectors"/> (row 0, padding, is zeroed).</summary>
     public void SetWordVectors(Tensor vectors)

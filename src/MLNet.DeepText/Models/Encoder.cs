@@ -19,6 +19,19 @@ internal abstract class Encoder : Module<Tensor, Tensor, (Tensor States, Tensor 
 
     /// <summary>The word-vector table [vocabulary, word vector size] that pretrained vectors are copied into; null when there is none.</summary>
     public virtual Parameter? WordVectors => null;
+
+    /// <summary>The factor on the learning rate of the encoder's parameter <paramref name="parameterName"/> (named within the encoder). Default 1.</summary>
+    public virtual double LearningRateScale(string parameterName) => 1.0;
+
+    /// <summary>
+    /// Keeps the pretrained weights as they are, but for the top <paramref name="trainableTopLayers"/> layers. An
+    /// encoder without layers to tell apart only freezes whole (<paramref name="trainableTopLayers"/> 0).
+    /// </summary>
+    public virtual void Freeze(int trainableTopLayers)
+    {
+        if (trainableTopLayers != 0) throw new NotSupportedException($"{GetType().Name} freezes only as a whole.");
+        foreach (var p in parameters()) p.requires_grad = false;
+    }
 }
 
 /// <summary>

@@ -25,10 +25,14 @@ internal sealed record LongDocumentSpec(
     double Dropout = 0.1,
     double AttentionDropout = 0.1,
     double StochasticDepth = 0.1,
-    bool FreezeWordVectors = false) : EncoderSpec(VocabularySize)
+    bool FreezeWordVectors = false,
+    EncoderSpec? PretrainedChunkEncoder = null,
+    int FineTunedChunkLayers = 0) : EncoderSpec(VocabularySize)
 {
     public override Encoder Build() => new LongDocument(this);
-    public override int StateWidth => Width;
+
+    /// <summary>The chunk vectors' width: the pretrained chunk encoder's, or <see cref="Width"/>.</summary>
+    public override int StateWidth => PretrainedChunkEncoder?.StateWidth ?? Width;
 
     /// <summary>Tokens between the starts of two consecutive chunks.</summary>
     public int ChunkStride => ChunkTokens - ChunkOverlap;
@@ -57,8 +61,11 @@ internal sealed record LongDocumentSpec(
 /// (augmentation, like BERT+Random). Inference reads every chunk; the text encoder has already kept the head and tail
 /// tokens of documents longer than <c>MaxChunks</c> chunks.</item>
 /// <item>Chunk encoder, shared by all chunks: a compact transformer (convolutional tokenizer that halves the positions,
-/// <c>NumberOfLayers</c> pre-norm blocks with full attention inside the chunk) and masked sequence pooling turn each
-/// chunk into one vector. Attention cost: chunks × (ChunkTokens/2)², linear in the document's length.</item>
+/// <c>NumberOfLayers</c> pre-norm blocks with full attention inside the chunk) and attention pooling turn each
+/// chunk into one vector. Attention cost: chunks × (ChunkTokens/2)², linear in the document's length.
+/// Or a pretrained encoder (the standard hierarchical recipe over BERT, e.g. Pappagari et al. 2019) with mean
+/// pooling, as sentence-transformers pool: frozen (its chunk vectors are then computed once per training run, see
+/// <see cref="FrozenVectors"/>) or with its top <c>FineTunedChunkLayers</c> layers learning.</item>
 /// <item>Global stage: each chunk vector gets the sinusoidal encoding of its chunk index in the document; then
 /// <c>NumberOfGlobalLayers</c> blocks of full attention over the chunk vectors (at most MaxChunks of them) and a final
 /// LayerNorm. The states returned are the chunks' (the classifier pools them).</item>
@@ -72,7 +79,7 @@ internal sealed class LongDocument : Encoder
     public const int InferenceChunkGroup = 256;
 
     private readonly LongDocumentSpec _spec;
-    private readonly CompactTransformer chunkEncoder;
+    private readonly Encoder chunkEncoder;
     private readonly Pooling chunkPooling;
     private readonly ModuleList<CompactBlock> global;
     private readonly LayerNorm globalNorm;
@@ -80,18 +87,34 @@ internal sealed class LongDocument : Encoder
     public LongDocument(LongDocumentSpec spec) : base(nameof(LongDocument))
     {
         _spec = spec;
-        chunkEncoder = new CompactTransformer(spec.ChunkSpec);
-        chunkPooling = new Pooling(PoolingKind.Attention, spec.Width);
+        chunkEncoder = spec.PretrainedChunkEncoder?.Build() ?? new CompactTransformer(spec.ChunkSpec);
+        int width = spec.StateWidth;
+        chunkPooling = new Pooling(spec.PretrainedChunkEncoder is null ? PoolingKind.Attention : PoolingKind.Mean, width);
         global = new ModuleList<CompactBlock>(Enumerable.Range(0, spec.NumberOfGlobalLayers)
-            .Select(_ => new CompactBlock(spec.Width, spec.NumberOfHeads, FeedForward.Size(spec.Width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout, dropPath: 0)).ToArray());
-        globalNorm = LayerNorm(spec.Width);
+            .Select(_ => new CompactBlock(width, spec.NumberOfHeads, FeedForward.Size(width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout, dropPath: 0)).ToArray());
+        globalNorm = LayerNorm(width);
         RegisterComponents();
+        if (spec.PretrainedChunkEncoder is not null) chunkEncoder.Freeze(trainableTopLayers: spec.FineTunedChunkLayers);
     }
 
-    public override Parameter WordVectors => chunkEncoder.WordVectors;
+    /// <summary>Whether the chunk encoder is a frozen feature extractor (evaluation mode; chunk vectors remembered while training).</summary>
+    private bool FrozenChunkEncoder => _spec.PretrainedChunkEncoder is not null && _spec.FineTunedChunkLayers == 0;
+
+    public override Parameter? WordVectors => chunkEncoder.WordVectors;
 
     /// <summary>The chunk encoder shared by all chunks (masked-token pretraining trains it alone).</summary>
-    internal CompactTransformer ChunkEncoder => chunkEncoder;
+    internal Encoder ChunkEncoder => chunkEncoder;
+
+    /// <summary>The pretrained chunk encoder's layers learn at a tenth of the rate (5e-5 at the default 5e-4: BERT fine-tuning's rate).</summary>
+    public override double LearningRateScale(string parameterName) =>
+        _spec.PretrainedChunkEncoder is not null && parameterName.StartsWith("chunkEncoder.", StringComparison.Ordinal) ? 0.1 : 1.0;
+
+    /// <inheritdoc />
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (FrozenChunkEncoder) chunkEncoder.eval();
+    }
 
     public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {
@@ -122,12 +145,13 @@ internal sealed class LongDocument : Encoder
         // 3. Chunk encoder over the real chunks only; their vectors go back to their [B, S] slots.
         var rows = real.flatten().nonzero().squeeze(-1);                                // [n]
         var vectors = EncodeChunks(selected.flatten(0, 1).index_select(0, rows), selectedMask.flatten(0, 1).index_select(0, rows));
-        var z = zeros(batch * perDocument, _spec.Width, dtype: vectors.dtype, device: ids.device)
-            .index_copy(0, rows, vectors).view(batch, perDocument, _spec.Width);        // [B, S, D]
+        int width = _spec.StateWidth;
+        var z = zeros(batch * perDocument, width, dtype: vectors.dtype, device: ids.device)
+            .index_copy(0, rows, vectors).view(batch, perDocument, width);              // [B, S, D]
         ModelTrace.ChunksRead(rows.shape[0]);
 
         // 4. Global stage over the chunk vectors, each with the position of its chunk in the document.
-        z = z.add(CompactTransformer.Sinusoid(index, _spec.Width).mul(real.unsqueeze(-1)));
+        z = z.add(CompactTransformer.Sinusoid(index, width).mul(real.unsqueeze(-1)));
         var attentionMask = AttentionMasks.KeyPadding(real);
         foreach (var block in global) z = block.forward(z, attentionMask);
         return (globalNorm.forward(z), real);
@@ -165,12 +189,20 @@ internal sealed class LongDocument : Encoder
     /// <summary>Pooled vectors of [n, C] chunks; at inference in groups, each in its own dispose scope, so memory stays bounded.</summary>
     private Tensor EncodeChunks(Tensor chunks, Tensor mask)
     {
-        if (training || chunks.shape[0] <= InferenceChunkGroup) return EncodeChunkGroup(chunks, mask);
+        if (FrozenChunkEncoder) return FrozenVectors.Compute(this, chunks, mask, EncodeChunksInGroups);
+        return training ? EncodeChunkGroup(chunks, mask) : EncodeChunksInGroups(chunks, mask);
+    }
+
+    private Tensor EncodeChunksInGroups(Tensor chunks, Tensor mask)
+    {
+        // A pretrained encoder is wider, with more heads and no convolution halving the positions: smaller groups.
+        int group = _spec.PretrainedChunkEncoder is null ? InferenceChunkGroup : Math.Max(1, 16_384 / _spec.ChunkTokens);
+        if (chunks.shape[0] <= group) return EncodeChunkGroup(chunks, mask);
         var parts = new List<Tensor>();
-        for (long start = 0; start < chunks.shape[0]; start += InferenceChunkGroup)
+        for (long start = 0; start < chunks.shape[0]; start += group)
         {
             using var scope = NewDisposeScope();
-            long n = Math.Min(InferenceChunkGroup, chunks.shape[0] - start);
+            long n = Math.Min(group, chunks.shape[0] - start);
             parts.Add(scope.MoveToOuter(EncodeChunkGroup(chunks.narrow(0, start, n), mask.narrow(0, start, n))));
         }
         return cat(parts, 0);

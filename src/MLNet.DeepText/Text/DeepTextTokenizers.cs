@@ -41,26 +41,42 @@ public static class DeepTextTokenizers
     /// <summary>The assembly that registered <paramref name="name"/> when it is another package's tokenizer; null otherwise.</summary>
     internal static System.Reflection.Assembly? Package(string name) => s_packages.GetValueOrDefault(name);
 
-    private static readonly ConcurrentBag<Func<string, Tokenizer?>> s_resolvers = [];
+    private static readonly ConcurrentDictionary<string, Func<byte[], Tokenizer>> s_formats = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, byte[]> s_data = new(StringComparer.Ordinal);
 
-    /// <summary>Adds a source of tokenizers for names nobody registered (e.g. "wordpiece:&lt;vocab.txt path&gt;"); it returns null for names it does not know.</summary>
-    internal static void RegisterResolver(Func<string, Tokenizer?> resolve) => s_resolvers.Add(resolve);
+    /// <summary>Registers how a tokenizer of <paramref name="format"/> (e.g. "wordpiece") is made from its data (e.g. a vocab.txt).</summary>
+    internal static void RegisterFormat(string format, Func<byte[], Tokenizer> create) => s_formats[format] = create;
 
-    /// <summary>Whether a tokenizer is registered under <paramref name="name"/> (or a resolver knows the name).</summary>
-    public static bool IsRegistered(string name) => TryGet(name) is not null;
-
-    private static Tokenizer? TryGet(string name)
+    /// <summary>
+    /// Registers the tokenizer that <paramref name="format"/> makes from <paramref name="data"/>, under a name derived from
+    /// the data ("wordpiece:sha256-…"): the same data always has the same name, other data never does. A model trained
+    /// with it carries the data in its zip and registers it again when loaded, so loading needs no file.
+    /// </summary>
+    /// <returns>The tokenizer's name.</returns>
+    internal static string RegisterData(string format, byte[] data)
     {
-        if (s_tokenizers.TryGetValue(name, out var t)) return t.Value;
-        foreach (var resolve in s_resolvers)
-            if (resolve(name) is { } tokenizer) return s_tokenizers.GetOrAdd(name, new Lazy<Tokenizer>(tokenizer)).Value;
-        return null;
+        var create = s_formats.TryGetValue(format, out var f) ? f
+            : throw new InvalidDataException($"No tokenizer format '{format}' is registered (the package that defines it is not loaded).");
+        var name = $"{format}:sha256-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data))[..32]}";
+        s_data.TryAdd(name, data);
+        if (s_tokenizers.TryAdd(name, new Lazy<Tokenizer>(() => create(data))) && create.Method.DeclaringType?.Assembly is { } assembly && assembly != typeof(DeepTextTokenizers).Assembly)
+            s_packages[name] = assembly;
+        return name;
     }
+
+    /// <summary>The data of a tokenizer registered by <see cref="RegisterData"/> (saved in the model zip), null for other tokenizers.</summary>
+    internal static byte[]? Data(string name) => s_data.GetValueOrDefault(name);
+
+    /// <summary>The format part of a tokenizer name made by <see cref="RegisterData"/>.</summary>
+    internal static string FormatOf(string name) => name[..Math.Max(0, name.IndexOf(':'))];
+
+    /// <summary>Whether a tokenizer is registered under <paramref name="name"/>.</summary>
+    public static bool IsRegistered(string name) => s_tokenizers.ContainsKey(name);
 
     /// <summary>The tokenizer registered under <paramref name="name"/>.</summary>
     /// <exception cref="InvalidOperationException">No tokenizer has that name.</exception>
     public static Tokenizer Get(string name) =>
-        TryGet(name) ?? throw new InvalidOperationException(
+        (s_tokenizers.TryGetValue(name, out var t) ? t.Value : null) ?? throw new InvalidOperationException(
                 $"No tokenizer is registered under the name '{name}'. A model trained with a custom tokenizer needs " +
                 $"DeepTextTokenizers.Register(\"{name}\", tokenizer) to be called before it is loaded.");
 }

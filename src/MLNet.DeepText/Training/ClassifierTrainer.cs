@@ -45,6 +45,7 @@ internal sealed class ClassifierTrainer
         var trainable = named.Select(p => p.parameter).ToArray();
         using var optimizer = new AdamW(named.Select(p => (p.parameter, p.parameter.dim() >= 2, model.LearningRateScale(p.name))), s.LearningRate, s.WeightDecay);
 
+        using var frozenVectors = FrozenVectors.Remember();   // a frozen encoder's features are computed once, not every epoch
         var clock = Stopwatch.StartNew();
         Dictionary<string, Tensor>? best = null;
         double bestAccuracy = double.NegativeInfinity, bestLoss = double.PositiveInfinity;

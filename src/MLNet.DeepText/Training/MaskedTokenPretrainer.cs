@@ -23,7 +23,7 @@ internal sealed class MaskedTokenPretrainer(TrainingSettings settings, Device de
     {
         var chunks = Chunks(spec, documents);
         if (chunks.Count == 0 || epochs <= 0) return [];
-        var encoder = model.ChunkEncoder;
+        var encoder = (CompactTransformer)model.ChunkEncoder;   // options reject pretraining a pretrained chunk encoder
         using var objective = TorchRandom.Build(settings.Seed, () => new MaskedTokenObjective(spec.ChunkSpec));
         objective.to(device);
         var trainable = encoder.parameters().Where(p => p.requires_grad).Concat(objective.parameters()).ToArray();
