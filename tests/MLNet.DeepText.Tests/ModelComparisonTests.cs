@@ -113,7 +113,7 @@ public class ModelComparisonTests
         Assert.True(result.Leaderboard[0].MicroAccuracy >= result.Leaderboard[1].MicroAccuracy);
         Assert.Equal(result.Leaderboard[0], result.Best);
         Assert.Contains("FeaturizeText+SdcaMaximumEntropy", result.ToMarkdown());
-        Assert.Equal(2, result.ToDataFrame().Rows.Count);
+        Assert.Equal(3, result.ToDataFrame().Rows.Count);   // the two candidates and their ensemble
 
         // The refitted best pipeline takes raw rows and gives the label's own values; it survives save and load.
         var path = Path.Combine(Path.GetTempPath(), $"compare-{Guid.NewGuid():N}.zip");
@@ -280,7 +280,7 @@ public class RandomSearchTests
                 Candidates = ModelCandidate.Search<TransformerEncoderOptions>(2, seed: 3, o => { o.MaxTokens = tiny.MaxTokens; o.MaxEpochs = 3; o.MlpRatio = 0.5; }),
                 RefitBest = false,
             });
-        Assert.Equal(2, result.Leaderboard.Count(r => r.Status == CandidateStatus.Completed));
+        Assert.Equal(2, result.Leaderboard.Count(r => r.Status == CandidateStatus.Completed && r.EnsembleWeights is null));   // and their ensemble
         Assert.Contains("#2 (", result.ToMarkdown());
     }
 }

@@ -24,10 +24,16 @@ public enum CandidateStatus
 /// One candidate's result. Metrics are means over the folds (one fold for a holdout split), computed by ML.NET's
 /// <c>MulticlassClassification.Evaluate</c> on the held-out predictions; <see cref="FoldMetrics"/> has ML.NET's own objects.
 /// </summary>
+/// <remarks>
+/// The <see cref="ModelComparisonCatalog.EnsembleName"/> row is the weighted ensemble of the candidates: its
+/// <see cref="EnsembleWeights"/> name the members; its train time, size and parameters are its members' sums, and its
+/// predictions per second is what running them all gives.
+/// </remarks>
 public sealed record LeaderboardRow(
     string Candidate, CandidateStatus Status, double MicroAccuracy, double MacroAccuracy, double MacroF1, double LogLoss,
     double TrainSeconds, double PredictionsPerSecond, long ModelBytes, long? Parameters,
-    IReadOnlyList<MulticlassClassificationMetrics> FoldMetrics, string? Error)
+    IReadOnlyList<MulticlassClassificationMetrics> FoldMetrics, string? Error,
+    IReadOnlyDictionary<string, double>? EnsembleWeights = null)
 {
     /// <summary>This row's value of <paramref name="metric"/>.</summary>
     public double Value(ComparisonMetric metric) => metric switch
@@ -74,7 +80,10 @@ public sealed class ModelComparisonResult
         {
             bool done = r.Status == CandidateStatus.Completed;
             string F(double v, string format) => done ? v.ToString(format, CultureInfo.InvariantCulture) : "";
-            s.AppendLine($"| {(done ? (++rank).ToString(CultureInfo.InvariantCulture) : "")} | {r.Candidate} | {F(r.MicroAccuracy, "F4")} | {F(r.MacroAccuracy, "F4")} | " +
+            string name = r.EnsembleWeights is { } weights
+                ? $"{r.Candidate} ({string.Join(", ", weights.Select(w => $"{w.Key} {w.Value.ToString("F2", CultureInfo.InvariantCulture)}"))})"
+                : r.Candidate;
+            s.AppendLine($"| {(done ? (++rank).ToString(CultureInfo.InvariantCulture) : "")} | {name} | {F(r.MicroAccuracy, "F4")} | {F(r.MacroAccuracy, "F4")} | " +
                 $"{F(r.MacroF1, "F4")} | {F(r.LogLoss, "F4")} | {F(r.TrainSeconds, "F1")} | {F(r.PredictionsPerSecond, "N0")} | " +
                 $"{F(r.ModelBytes / 1e6, "F2")} | {(done && r.Parameters is { } p ? p.ToString("N0", CultureInfo.InvariantCulture) : "")} | " +
                 $"{r.Status}{(r.Error is null ? "" : ": " + r.Error.ReplaceLineEndings(" "))} |");
@@ -155,21 +164,122 @@ public static class ModelComparisonCatalog
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         if (options.TimeBudget is { } limit) budget.CancelAfter(limit);
         var rows = new List<LeaderboardRow>();
+        var heldOut = new Dictionary<string, HeldOut>();
         foreach (var candidate in candidates)
-            rows.Add(Evaluate(ml, candidate, splits, textColumnName, labelColumnName, options, budget.Token, clock));   // checks cancellation before each fold
+        {
+            var (row, predictions) = Evaluate(ml, candidate, splits, textColumnName, labelColumnName, options, budget.Token, clock);   // checks cancellation before each fold
+            rows.Add(row);
+            if (predictions is not null) heldOut[candidate.Name] = predictions;
+        }
+        if (options.BuildEnsemble && heldOut.Count >= 2) rows.Add(Ensemble(ml, rows, heldOut, options));
         var ranked = Rank(rows, options.RankBy);
 
         ITransformer? best = null;
         if (options.RefitBest && ranked.FirstOrDefault(r => r.Status == CandidateStatus.Completed) is { } winner)
         {
-            var estimator = candidates.Single(c => c.Name == winner.Candidate)
-                .Create(new CandidateContext(ml, textColumnName, labelColumnName, options.CancellationToken));
-            var model = estimator.Fit(keyed);
-            best = isKey
-                ? model
-                : new TransformerChain<ITransformer>(toKey, model, ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(model.Transform(keyed)));
+            var context = new CandidateContext(ml, textColumnName, labelColumnName, options.CancellationToken);
+            var weights = winner.EnsembleWeights ?? new Dictionary<string, double> { [winner.Candidate] = 1.0 };
+            var model = weights.Count == 1
+                ? candidates.Single(c => c.Name == weights.Keys.Single()).Create(context).Fit(keyed)
+                : FitEnsemble(ml, weights.Select(w => (candidates.Single(c => c.Name == w.Key), w.Value)).ToArray(), context, keyed);
+            // No label step in front: the best model scores rows that have no label. Its PredictedLabel goes back to the label's values.
+            best = isKey ? model : new TransformerChain<ITransformer>(model, ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(model.Transform(keyed)));
         }
         return new ModelComparisonResult(ranked, best, options.RankBy, splits.Length, clock.Elapsed);
+    }
+
+    /// <summary>The name of the ensemble's leaderboard row.</summary>
+    public const string EnsembleName = "Ensemble";
+
+    /// <summary>A candidate's held-out class probabilities and labels (0-based), per fold, rows without a label left out.</summary>
+    private sealed record HeldOut(float[][][] Scores, int[][] Labels);
+
+    /// <summary>
+    /// The ensemble's row. Its weights are chosen by <see cref="EnsembleSelection"/> on held-out predictions, and it is
+    /// scored only on rows its weights were not chosen on: with folds, each fold by weights chosen on the other folds;
+    /// with a holdout split, each half of the held-out rows by weights chosen on the other half. The weights it reports
+    /// (and that the refit uses) are chosen on all the held-out rows.
+    /// </summary>
+    private static LeaderboardRow Ensemble(MLContext ml, List<LeaderboardRow> rows, Dictionary<string, HeldOut> heldOut, ModelComparisonOptions options)
+    {
+        var names = heldOut.Keys.ToArray();
+        // Every held-out row once (fold by fold), with each candidate's probabilities for it.
+        var probabilities = names.Select(n => heldOut[n].Scores.SelectMany(fold => fold).ToArray()).ToArray();
+        var labels = heldOut[names[0]].Labels.SelectMany(fold => fold).ToArray();
+        var folds = heldOut[names[0]].Labels.Select((fold, f) => Enumerable.Repeat(f, fold.Length)).SelectMany(f => f).ToArray();
+        // The parts that take turns: the folds, or two random halves of the one holdout split.
+        var rng = new Random(options.Seed);
+        var halves = Enumerable.Range(0, labels.Length).OrderBy(_ => rng.Next()).Select((row, i) => (row, i)).ToArray();
+        int[][] parts = heldOut[names[0]].Labels.Length >= 2
+            ? [.. Enumerable.Range(0, folds.Max() + 1).Select(f => Enumerable.Range(0, labels.Length).Where(r => folds[r] == f).ToArray())]
+            : [[.. halves.Where(h => h.i % 2 == 0).Select(h => h.row)], [.. halves.Where(h => h.i % 2 == 1).Select(h => h.row)]];
+        var ensemble = EnsembleSelection.CrossFitted(probabilities, labels, parts, options.RankBy);
+        var metrics = heldOut[names[0]].Labels.Length >= 2
+            ? parts.Select(part => EvaluateScores(ml, [.. part.Select(r => ensemble[r])], [.. part.Select(r => labels[r])])).ToList()
+            : [EvaluateScores(ml, ensemble, labels)];
+
+        var final = EnsembleSelection.Select(probabilities, labels, options.RankBy);
+        var members = names.Select((n, i) => (Row: rows.Single(r => r.Candidate == n), Weight: final[i])).Where(m => m.Weight > 0).ToArray();
+        return new LeaderboardRow(EnsembleName, CandidateStatus.Completed, metrics.Average(m => m.MicroAccuracy), metrics.Average(m => m.MacroAccuracy),
+            metrics.Average(m => m.MacroF1()), metrics.Average(m => m.LogLoss),
+            members.Sum(m => m.Row.TrainSeconds), 1 / members.Sum(m => 1 / m.Row.PredictionsPerSecond), members.Sum(m => m.Row.ModelBytes),
+            members.All(m => m.Row.Parameters is not null) ? members.Sum(m => m.Row.Parameters!.Value) : null,
+            metrics, null, members.ToDictionary(m => m.Row.Candidate, m => m.Weight));
+    }
+
+    /// <summary>ML.NET's metrics of class probabilities <paramref name="scores"/> for 0-based <paramref name="labels"/>.</summary>
+    internal static MulticlassClassificationMetrics EvaluateScores(MLContext ml, float[][] scores, int[] labels)
+    {
+        int classes = scores[0].Length;
+        var schema = SchemaDefinition.Create(typeof(ScoredRow));
+        schema[nameof(ScoredRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
+        schema[nameof(ScoredRow.PredictedLabel)].ColumnType = new KeyDataViewType(typeof(uint), classes);
+        schema[nameof(ScoredRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, classes);
+        var data = ml.Data.LoadFromEnumerable(scores.Select((s, i) => new ScoredRow
+        {
+            Label = (uint)labels[i], Score = s, PredictedLabel = (uint)Array.IndexOf(s, s.Max()),   // LoadFromEnumerable's keys are 0-based
+        }), schema);
+        return ml.MulticlassClassification.Evaluate(data, nameof(ScoredRow.Label), nameof(ScoredRow.Score), nameof(ScoredRow.PredictedLabel));
+    }
+
+    private sealed class ScoredRow
+    {
+        public uint Label { get; set; }
+        public float[] Score { get; set; } = [];
+        public uint PredictedLabel { get; set; }
+    }
+
+    /// <summary>
+    /// The members fitted on <paramref name="data"/> one after the other in one chain, each member's Score copied to a
+    /// column of its own, then <see cref="EnsembleScoreTransformer"/> averaging them with their weights.
+    /// </summary>
+    internal static ITransformer FitEnsemble(MLContext ml, (ModelCandidate Candidate, double Weight)[] members, CandidateContext context, IDataView data)
+    {
+        var parts = new List<ITransformer>();
+        var view = data;
+        var columns = new List<string>();
+        DataViewSchema.Column? predicted = null;
+        try
+        {
+            foreach (var (candidate, _) in members)
+            {
+                var model = candidate.Create(context).Fit(data);
+                var copy = ml.Transforms.CopyColumns($"{EnsembleName}.Score.{columns.Count}", "Score").Fit(model.Transform(data));
+                parts.Add(model);
+                parts.Add(copy);
+                view = copy.Transform(model.Transform(view));
+                columns.Add($"{EnsembleName}.Score.{columns.Count}");
+                predicted ??= view.Schema["PredictedLabel"];
+            }
+        }
+        catch
+        {
+            foreach (var part in parts) (part as IDisposable)?.Dispose();
+            throw;
+        }
+        int classes = ((VectorDataViewType)view.Schema["Score"].Type).Size;
+        parts.Add(new EnsembleScoreTransformer(columns, [.. members.Select(m => m.Weight)], classes, LabelKeyValues.FromColumn(predicted!.Value)));
+        return new TransformerChain<ITransformer>([.. parts]);
     }
 
     /// <summary>Distinct non-missing keys in the label column, counted up to two.</summary>
@@ -182,10 +292,12 @@ public static class ModelComparisonCatalog
         return seen.Count;
     }
 
-    private static LeaderboardRow Evaluate(MLContext ml, ModelCandidate candidate, (IDataView Train, IDataView Test)[] splits,
+    private static (LeaderboardRow Row, HeldOut? Predictions) Evaluate(MLContext ml, ModelCandidate candidate, (IDataView Train, IDataView Test)[] splits,
         string text, string label, ModelComparisonOptions options, CancellationToken budget, Stopwatch clock)
     {
         var metrics = new List<MulticlassClassificationMetrics>();
+        var scores = new List<float[][]>();
+        var labels = new List<int[]>();
         double trainSeconds = 0, predictionsPerSecond = 0;
         long bytes = 0;
         long? parameters = null;
@@ -193,7 +305,7 @@ public static class ModelComparisonCatalog
         {
             options.CancellationToken.ThrowIfCancellationRequested();
             if (budget.IsCancellationRequested)
-                return Unfinished(candidate, fold == 0 ? CandidateStatus.SkippedByTimeBudget : CandidateStatus.StoppedByTimeBudget, null);
+                return (Unfinished(candidate, fold == 0 ? CandidateStatus.SkippedByTimeBudget : CandidateStatus.StoppedByTimeBudget, null), null);
             options.Progress?.Report(new ComparisonProgress(candidate.Name, fold, splits.Length, false, null, clock.Elapsed));
             ITransformer? model = null;
             try
@@ -208,6 +320,12 @@ public static class ModelComparisonCatalog
                 using (var cursor = scored.GetRowCursor(scored.Schema)) while (cursor.MoveNext()) count++;
                 predictionsPerSecond += count / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
                 metrics.Add(ml.MulticlassClassification.Evaluate(scored, label, "Score", "PredictedLabel"));
+                // The held-out probabilities of the rows with a label, for the ensemble.
+                var keys = scored.GetColumn<uint>(label).ToArray();
+                var probabilities = scored.GetColumn<float[]>("Score").ToArray();
+                var labelled = Enumerable.Range(0, keys.Length).Where(i => keys[i] != 0).ToArray();
+                scores.Add([.. labelled.Select(i => probabilities[i])]);
+                labels.Add([.. labelled.Select(i => (int)keys[i] - 1)]);
 
                 using var saved = new MemoryStream();
                 ml.Model.Save(model, splits[fold].Train.Schema, saved);
@@ -217,12 +335,12 @@ public static class ModelComparisonCatalog
             }
             catch (OperationCanceledException) when (!options.CancellationToken.IsCancellationRequested)
             {
-                return Unfinished(candidate, CandidateStatus.StoppedByTimeBudget, null);
+                return (Unfinished(candidate, CandidateStatus.StoppedByTimeBudget, null), null);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 options.Progress?.Report(new ComparisonProgress(candidate.Name, fold, splits.Length, true, null, clock.Elapsed));
-                return Unfinished(candidate, CandidateStatus.Failed, $"{e.GetType().Name}: {e.Message}");
+                return (Unfinished(candidate, CandidateStatus.Failed, $"{e.GetType().Name}: {e.Message}"), null);
             }
             finally
             {
@@ -230,8 +348,9 @@ public static class ModelComparisonCatalog
             }
         }
         int n = metrics.Count;
-        return new LeaderboardRow(candidate.Name, CandidateStatus.Completed, metrics.Average(m => m.MicroAccuracy), metrics.Average(m => m.MacroAccuracy),
-            metrics.Average(m => m.MacroF1()), metrics.Average(m => m.LogLoss), trainSeconds / n, predictionsPerSecond / n, bytes, parameters, metrics, null);
+        return (new LeaderboardRow(candidate.Name, CandidateStatus.Completed, metrics.Average(m => m.MicroAccuracy), metrics.Average(m => m.MacroAccuracy),
+            metrics.Average(m => m.MacroF1()), metrics.Average(m => m.LogLoss), trainSeconds / n, predictionsPerSecond / n, bytes, parameters, metrics, null),
+            new HeldOut([.. scores], [.. labels]));
     }
 
     private static LeaderboardRow Unfinished(ModelCandidate candidate, CandidateStatus status, string? error) =>

@@ -35,8 +35,15 @@ public sealed class ModelComparisonOptions
     public TimeSpan? TimeBudget { get; set; }
     /// <summary>The metric that ranks the leaderboard and picks the best model. Default <see cref="ComparisonMetric.MicroAccuracy"/>.</summary>
     public ComparisonMetric RankBy { get; set; } = ComparisonMetric.MicroAccuracy;
-    /// <summary>Refit the best candidate on all the data and return it as <see cref="ModelComparisonResult.BestModel"/>. Default true.</summary>
+    /// <summary>Refit the best candidate (or the ensemble's members) on all the data and return it as <see cref="ModelComparisonResult.BestModel"/>. Default true.</summary>
     public bool RefitBest { get; set; } = true;
+    /// <summary>
+    /// Add the weighted ensemble of the candidates to the leaderboard (row <see cref="ModelComparisonCatalog.EnsembleName"/>;
+    /// Caruana et al.'s greedy ensemble selection over the held-out class probabilities, scored on rows its weights
+    /// were not chosen on). When it ranks first, <see cref="ModelComparisonResult.BestModel"/> is the ensemble: its
+    /// members refitted on all the data, in one model. Default true.
+    /// </summary>
+    public bool BuildEnsemble { get; set; } = true;
     /// <summary>Receives a report when each candidate's fold starts and ends.</summary>
     public IProgress<ComparisonProgress>? Progress { get; set; }
     /// <summary>Stops the comparison (and a DeepText candidate's training) with <see cref="OperationCanceledException"/>.</summary>
@@ -50,6 +57,8 @@ public sealed class ModelComparisonOptions
             throw new ArgumentException("Option Candidates contains null.", nameof(Candidates));
         if (Candidates is not null && Candidates.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
             throw new ArgumentException($"Option Candidates has two candidates named '{duplicate.Key}'; names must be unique.", nameof(Candidates));
+        if (BuildEnsemble && Candidates?.Any(c => c.Name == ModelComparisonCatalog.EnsembleName) == true)
+            throw new ArgumentException($"Option Candidates has a candidate named '{ModelComparisonCatalog.EnsembleName}', the name of the ensemble's row: rename it (or set BuildEnsemble to false).", nameof(Candidates));
         if (NumberOfFolds != 0 && (NumberOfFolds < 2 || NumberOfFolds > 20))
             throw new ArgumentOutOfRangeException(nameof(NumberOfFolds), NumberOfFolds, $"Option NumberOfFolds = {NumberOfFolds} is invalid: use 0 for a holdout split or 2 to 20 folds.");
         if (!(TestFraction > 0 && TestFraction <= 0.9))

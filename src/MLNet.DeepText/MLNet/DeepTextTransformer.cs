@@ -149,17 +149,28 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             builder.AddColumn(EmbeddingColumnName, new VectorDataViewType(NumberDataViewType.Single, EmbeddingSize));
             return builder.ToSchema();
         }
+        AddPredictionColumns(builder, PredictedLabelColumnName, ScoreColumnName, NumberOfClasses, LabelKeyValues);
+        return builder.ToSchema();
+    }
+
+    /// <summary>
+    /// A multiclass model's two output columns, as ML.NET's own trainers make them: the predicted key (with the label's
+    /// key values) and the class probabilities (with the class names as slot names, and the annotations that let
+    /// <c>Evaluate</c> find it).
+    /// </summary>
+    internal static void AddPredictionColumns(DataViewSchema.Builder builder, string predictedLabelColumnName, string scoreColumnName,
+        int classes, LabelKeyValues? keyValues)
+    {
         var labelAnnotations = new DataViewSchema.Annotations.Builder();
-        LabelKeyValues?.AddTo(labelAnnotations);
-        builder.AddColumn(PredictedLabelColumnName, new KeyDataViewType(typeof(uint), NumberOfClasses), labelAnnotations.ToAnnotations());
+        keyValues?.AddTo(labelAnnotations);
+        builder.AddColumn(predictedLabelColumnName, new KeyDataViewType(typeof(uint), classes), labelAnnotations.ToAnnotations());
         var scoreAnnotations = new DataViewSchema.Annotations.Builder();
-        var slotNames = ClassNames.Select(n => n.AsMemory()).ToArray();
-        scoreAnnotations.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, NumberOfClasses),
+        var slotNames = LabelKeyValues.SlotNames(keyValues, classes).Select(n => n.AsMemory()).ToArray();
+        scoreAnnotations.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, classes),
             (ref VBuffer<ReadOnlyMemory<char>> dst) => dst = new VBuffer<ReadOnlyMemory<char>>(slotNames.Length, slotNames));
         scoreAnnotations.AddPrimitiveValue("ScoreColumnKind", TextDataViewType.Instance, "MulticlassClassification".AsMemory());
         scoreAnnotations.AddPrimitiveValue("ScoreValueKind", TextDataViewType.Instance, "Score".AsMemory());
-        builder.AddColumn(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, NumberOfClasses), scoreAnnotations.ToAnnotations());
-        return builder.ToSchema();
+        builder.AddColumn(scoreColumnName, new VectorDataViewType(NumberDataViewType.Single, classes), scoreAnnotations.ToAnnotations());
     }
 
     /// <summary>Scores <paramref name="input"/> lazily, in batches of <see cref="PredictionBatchSize"/> rows.</summary>

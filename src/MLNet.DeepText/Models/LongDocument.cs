@@ -66,7 +66,8 @@ internal sealed record LongDocumentSpec(
 /// Or a pretrained encoder (the standard hierarchical recipe over BERT, e.g. Pappagari et al. 2019) with mean
 /// pooling, as sentence-transformers pool: frozen (its chunk vectors are then computed once per training run, see
 /// <see cref="FrozenVectors"/>) or with its top <c>FineTunedChunkLayers</c> layers learning.</item>
-/// <item>Global stage: each chunk vector gets the sinusoidal encoding of its chunk index in the document; then
+/// <item>Global stage: each chunk vector (a pretrained encoder's layer-normalised first) gets the sinusoidal encoding of
+/// its chunk index in the document (when there are global layers to read it); then
 /// <c>NumberOfGlobalLayers</c> blocks of full attention over the chunk vectors (at most MaxChunks of them) and a final
 /// LayerNorm. The states returned are the chunks' (the classifier pools them).</item>
 /// </list>
@@ -83,6 +84,7 @@ internal sealed class LongDocument : Encoder
     private readonly Pooling chunkPooling;
     private readonly ModuleList<CompactBlock> global;
     private readonly LayerNorm globalNorm;
+    private readonly LayerNorm? chunkNorm;
 
     public LongDocument(LongDocumentSpec spec) : base(nameof(LongDocument))
     {
@@ -93,6 +95,8 @@ internal sealed class LongDocument : Encoder
         global = new ModuleList<CompactBlock>(Enumerable.Range(0, spec.NumberOfGlobalLayers)
             .Select(_ => new CompactBlock(width, spec.NumberOfHeads, FeedForward.Size(width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout, dropPath: 0)).ToArray());
         globalNorm = LayerNorm(width);
+        // A pretrained encoder's vectors have its own scale, not the one the global stage's positions assume: normalised first.
+        if (spec.PretrainedChunkEncoder is not null) chunkNorm = LayerNorm(width);
         RegisterComponents();
         if (spec.PretrainedChunkEncoder is not null) chunkEncoder.Freeze(trainableTopLayers: spec.FineTunedChunkLayers);
     }
@@ -150,8 +154,10 @@ internal sealed class LongDocument : Encoder
             .index_copy(0, rows, vectors).view(batch, perDocument, width);              // [B, S, D]
         ModelTrace.ChunksRead(rows.shape[0]);
 
-        // 4. Global stage over the chunk vectors, each with the position of its chunk in the document.
-        z = z.add(CompactTransformer.Sinusoid(index, width).mul(real.unsqueeze(-1)));
+        // 4. Global stage over the chunk vectors, each with the position of its chunk in the document (only the global
+        //    layers read positions: without them they would only blur the pooled vector).
+        if (chunkNorm is not null) z = chunkNorm.forward(z).mul(real.unsqueeze(-1));
+        if (global.Count > 0) z = z.add(CompactTransformer.Sinusoid(index, width).mul(real.unsqueeze(-1)));
         var attentionMask = AttentionMasks.KeyPadding(real);
         foreach (var block in global) z = block.forward(z, attentionMask);
         return (globalNorm.forward(z), real);

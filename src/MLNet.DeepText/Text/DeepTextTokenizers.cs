@@ -57,7 +57,7 @@ public static class DeepTextTokenizers
     {
         var create = s_formats.TryGetValue(format, out var f) ? f
             : throw new InvalidDataException($"No tokenizer format '{format}' is registered (the package that defines it is not loaded).");
-        var name = $"{format}:sha256-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data))[..32]}";
+        var name = $"{format}:sha256-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(data))[..32].ToLowerInvariant()}";
         s_data.TryAdd(name, data);
         if (s_tokenizers.TryAdd(name, new Lazy<Tokenizer>(() => create(data))) && create.Method.DeclaringType?.Assembly is { } assembly && assembly != typeof(DeepTextTokenizers).Assembly)
             s_packages[name] = assembly;
