@@ -55,7 +55,9 @@ public class TrainingTests(TrainedModel trained) : IClassFixture<TrainedModel>
         // The count settles after the first epoch (it then holds the best-epoch snapshot); a leak would make it grow.
         Assert.All(liveTensors.Skip(1), n => Assert.Equal(liveTensors[1], n));
         Assert.Equal(Enumerable.Range(1, reports.Count), reports.Select(r => r.Epoch));
-        Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0 && r.ValidationAccuracy is not null && r.Step > 0));
+        Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0 && r.ValidationAccuracy is not null && r.IsEndOfEpoch && r.StepsPerEpoch > 0));
+        Assert.All(reports, r => Assert.Equal((5, 5), (r.MaxEpochs, r.Patience)));
+        Assert.StartsWith("epoch 1 of at most 5 (early stopping: patience 5), step ", reports[0].ToString());
         var best = reports.Where(r => r.IsBest).Last();
         Assert.Equal(best.Epoch, summary.BestEpoch);
         Assert.True(summary.BestEpoch < summary.EpochsRun, $"best epoch {summary.BestEpoch} of {summary.EpochsRun}");
@@ -76,12 +78,18 @@ public class TrainingTests(TrainedModel trained) : IClassFixture<TrainedModel>
         // Random labels: validation accuracy cannot keep improving, so the patience runs out long before 30 epochs.
         var rng = new Random(4);
         var noise = trained.TrainRows.Take(200).Select(t => new Ticket { Queue = Synthetic.Queues[rng.Next(4)], Text = t.Text });
-        var options = Synthetic.TinyOptions(o => { o.MaxEpochs = 30; o.EarlyStoppingPatience = 2; o.ValidationFraction = 0.3; o.Progress = new SyncProgress(reports.Add); });
+        var options = Synthetic.TinyOptions(o => { o.MaxEpochs = 30; o.EarlyStoppingPatience = 2; o.ValidationFraction = 0.3; o.ProgressEverySteps = 3; o.Progress = new SyncProgress(reports.Add); });
         using var model = Synthetic.Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(noise));
         var summary = model.OfType<DeepTextTransformer>().Single().TrainingSummary!;
         Assert.True(summary.StoppedEarly);
-        Assert.True(reports.Count < 30);
-        Assert.Equal(summary.BestEpoch + 2, reports.Count);
+        var epochEnds = reports.Where(r => r.IsEndOfEpoch).ToList();
+        Assert.True(epochEnds.Count < 30);
+        Assert.Equal(summary.BestEpoch + 2, epochEnds.Count);
+        Assert.Equal(2, epochEnds[^1].EpochsWithoutImprovement);
+        // 140 training rows in batches of 16: 9 steps per epoch, reported after steps 3 and 6 too.
+        var within = reports.Where(r => !r.IsEndOfEpoch).ToList();
+        Assert.Equal(2 * epochEnds.Count, within.Count);
+        Assert.All(within, r => Assert.True(r.StepInEpoch % 3 == 0 && r.ValidationAccuracy is null && r.StepsPerEpoch == 9, r.ToString()));
     }
 
     [Fact]

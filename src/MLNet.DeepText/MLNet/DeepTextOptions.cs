@@ -107,6 +107,8 @@ public abstract class DeepTextOptions
     public int PredictionBatchSize { get; set; } = 64;
     /// <summary>Receives a report after every epoch (also written to <c>MLContext.Log</c>).</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
+    /// <summary>Also report progress within each epoch, every this many steps, 0 to 1,000,000; 0 (default): at the end of each epoch only.</summary>
+    public int ProgressEverySteps { get; set; }
     /// <summary>Stops training with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
@@ -138,6 +140,7 @@ public abstract class DeepTextOptions
         Range(nameof(EarlyStoppingPatience), EarlyStoppingPatience, 1, 100_000);
         Range(nameof(ValidationFraction), ValidationFraction, 0, 0.5);
         Range(nameof(PredictionBatchSize), PredictionBatchSize, 1, 4096);
+        Range(nameof(ProgressEverySteps), ProgressEverySteps, 0, 1_000_000);
         Range(nameof(BagOfWordsSize), BagOfWordsSize, 0, 1024);
         if (WordVectorFile is not null && !File.Exists(WordVectorFile))
             throw new ArgumentException($"Option WordVectorFile = '{WordVectorFile}': the file does not exist.", nameof(WordVectorFile));

@@ -134,6 +134,7 @@ public sealed class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer> 
                 Progress = new Relay(p => { Info(channel, p.ToString()); o.Progress?.Report(p); }),
                 IsCanceled = () => MlNetBridge.IsCanceled(host),
                 CancellationToken = o.CancellationToken,
+                ProgressEverySteps = o.ProgressEverySteps,
             };
             var summary = trainer.Train(model, train, validation);
             Info(channel, $"Training done: best epoch {summary.BestEpoch} of {summary.EpochsRun}, {(summary.BestValidationAccuracy is { } accuracy ? $"validation accuracy {accuracy:F4}" : "no validation data: kept the epoch with the lowest training loss")}, {summary.Elapsed.TotalSeconds:F1}s.");

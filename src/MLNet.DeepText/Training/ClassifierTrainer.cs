@@ -22,7 +22,7 @@ internal sealed class ClassifierTrainer
     /// <summary>Polled before every step; training stops with <see cref="OperationCanceledException"/> when true.</summary>
     public Func<bool>? IsCanceled { get; init; }
     public CancellationToken CancellationToken { get; init; }
-    /// <summary>Within-epoch report interval (0: epoch ends only).</summary>
+    /// <summary>Within-epoch report interval in steps (0: epoch ends only).</summary>
     public int ProgressEverySteps { get; init; }
 
     public ClassifierTrainer(TrainingSettings settings, Device device)
@@ -55,7 +55,7 @@ internal sealed class ClassifierTrainer
             for (epoch = 1; epoch <= s.MaxEpochs; epoch++)
             {
                 model.train();
-                double lossSum = 0; int lossCount = 0, skipped = 0; long tokens = 0;
+                double lossSum = 0; int lossCount = 0, skipped = 0, stepInEpoch = 0; long tokens = 0;
                 var epochClock = Stopwatch.StartNew();
                 foreach (var batch in LengthBucketBatcher.Batches(train.Sequences, s.BatchSize, s.BucketWindowBatches, rng))
                 {
@@ -65,10 +65,10 @@ internal sealed class ClassifierTrainer
                     if (TrainStep(model, trainable, optimizer, train, batch) is { } stepLoss) { lossSum += stepLoss; lossCount++; }
                     else skipped++;
                     tokens += batch.Sum(i => (long)train.Sequences[i].Length);
-                    step++;
-                    if (ProgressEverySteps > 0 && step % ProgressEverySteps == 0)
-                        Progress?.Report(new(epoch, step, totalSteps, lossSum / lossCount, null, null,
-                            tokens / epochClock.Elapsed.TotalSeconds, clock.Elapsed, false));
+                    step++; stepInEpoch++;
+                    if (ProgressEverySteps > 0 && stepInEpoch % ProgressEverySteps == 0 && stepInEpoch < batchesPerEpoch)
+                        Progress?.Report(new(epoch, s.MaxEpochs, stepInEpoch, batchesPerEpoch, lossSum / Math.Max(1, lossCount), null, null,
+                            tokens / epochClock.Elapsed.TotalSeconds, clock.Elapsed, false, sinceBest, s.EarlyStoppingPatience));
                 }
                 double tokensPerSecond = tokens / epochClock.Elapsed.TotalSeconds;
                 if (lossCount == 0)
@@ -87,8 +87,9 @@ internal sealed class ClassifierTrainer
                     bestAccuracy = accuracy; bestLoss = loss; bestEpoch = epoch; sinceBest = 0;
                 }
                 else sinceBest++;
-                Progress?.Report(new(epoch, step, totalSteps, lossSum / lossCount,
-                    validation.Count > 0 ? accuracy : null, validation.Count > 0 ? loss : null, tokensPerSecond, clock.Elapsed, isBest));
+                Progress?.Report(new(epoch, s.MaxEpochs, batchesPerEpoch, batchesPerEpoch, lossSum / lossCount,
+                    validation.Count > 0 ? accuracy : null, validation.Count > 0 ? loss : null, tokensPerSecond, clock.Elapsed, isBest,
+                    sinceBest, s.EarlyStoppingPatience));
                 if (sinceBest >= s.EarlyStoppingPatience) break;
             }
             bool stoppedEarly = epoch < s.MaxEpochs;
