@@ -1,24 +1,27 @@
-// Compares DeepText's models with ML.NET's classic text pipelines on any labelled text file and prints the leaderboard.
+// Compares DeepText's models with ML.NET's classic text pipelines (and their weighted ensemble) on any labelled text
+// file, with live progress; prints the leaderboard and writes an HTML report.
 //   dotnet run --project samples/ModelComparison -c Release -- [file.tsv|file.csv] [--text Text] [--label Label]
-//       [--folds K] [--minutes M] [--long] [--lightgbm]
+//       [--folds K] [--minutes M] [--models sdca,lbfgs,transformer,compact,staircase,longdoc,lightgbm] [--report report.html]
 // The file needs a header line. TSV is split on TABs without quoting (like ../shared/datasets); CSV allows quotes.
-// Without a file it uses the embedded support tickets. --long adds the long-document model (texts of thousands of tokens),
-// --lightgbm ML.NET's FeaturizeText + LightGbm.
+// Without a file it uses the QuickStart's embedded tickets. --models picks the candidates (default: SDCA, L-BFGS, the
+// Transformer, the compact transformer and the staircase; longdoc is for texts of thousands of tokens, lightgbm is
+// ML.NET's FeaturizeText + LightGbm from this sample's own package reference).
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.DeepText;
+using Spectre.Console;
 
 string file = Path.Combine(AppContext.BaseDirectory, "tickets.csv");
 var named = new Dictionary<string, string>();
 for (int i = 0; i < args.Length; i++)
 {
-    if (args[i] is "--long" or "--lightgbm") named[args[i][2..]] = "true";
-    else if (args[i].StartsWith("--") && i + 1 < args.Length) named[args[i][2..]] = args[++i];
+    if (args[i].StartsWith("--") && i + 1 < args.Length) named[args[i][2..]] = args[++i];
     else file = args[i];
 }
 string Option(string name, string fallback) => named.GetValueOrDefault(name, fallback);
 
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;   // a log file: no terminal width to fit, keep the table readable
 var ml = new MLContext(seed: 1);
 bool tsv = file.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase);
 var header = File.ReadLines(file).First().Split(tsv ? '\t' : ',').Select(h => h.Trim('"')).ToArray();
@@ -27,22 +30,82 @@ var data = ml.Data.CreateTextLoader(header.Select((name, i) => new TextLoader.Co
 string text = Option("text", header.Contains("Text") ? "Text" : header[^1]);
 string label = Option("label", header.Contains("Label") ? "Label" : header[0]);
 
-var candidates = ModelCandidate.Defaults().ToList();
-if (named.ContainsKey("lightgbm"))   // any ML.NET estimator can be a candidate; LightGbm comes from this sample's own package reference
-    candidates.Add(ModelCandidate.Custom("FeaturizeText+LightGbm", c => c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
-        .Append(c.MLContext.MulticlassClassification.Trainers.LightGbm(c.LabelColumnName, "__Features"))));
-if (named.ContainsKey("long")) candidates.Add(ModelCandidate.LongDocument());
+// Each DeepText candidate reports its epochs (and every 10 steps within them) to its own progress bar.
+var bars = new Dictionary<string, ProgressTask>();
+void Training(string candidate, TrainingProgress p)
+{
+    if (!bars.TryGetValue(candidate, out var bar)) return;
+    bar.Description = $"{candidate}: epoch {p.Epoch} of at most {p.MaxEpochs}, step {p.StepInEpoch}/{p.StepsPerEpoch}, loss {p.TrainingLoss:F3}" +
+        (p.ValidationAccuracy is { } a ? $", validation accuracy {a:F3}{(p.IsBest ? " (best)" : $" (no better for {p.EpochsWithoutImprovement}/{p.Patience})")}" : "");
+}
+ModelCandidate Deep<TOptions>(string name, Func<Action<TOptions>, ModelCandidate> make) where TOptions : DeepTextOptions =>
+    make(o => { o.Progress = new Sync<TrainingProgress>(p => Training(name, p)); o.ProgressEverySteps = 10; });
+var available = new Dictionary<string, ModelCandidate>
+{
+    ["sdca"] = ModelCandidate.SdcaMaximumEntropy(),
+    ["lbfgs"] = ModelCandidate.LbfgsMaximumEntropy(),
+    ["transformer"] = Deep<TransformerEncoderOptions>("TransformerEncoder", c => ModelCandidate.TransformerEncoder(c)),
+    ["compact"] = Deep<CompactTransformerOptions>("CompactTransformer", c => ModelCandidate.CompactTransformer(c)),
+    ["staircase"] = Deep<StaircaseOptions>("Staircase", c => ModelCandidate.Staircase(c)),
+    ["longdoc"] = Deep<LongDocumentOptions>("LongDocument", c => ModelCandidate.LongDocument(c)),
+    // Any ML.NET estimator can be a candidate; LightGbm comes from this sample's own package reference.
+    ["lightgbm"] = ModelCandidate.Custom("FeaturizeText+LightGbm", c => c.MLContext.Transforms.Text.FeaturizeText("__Features", c.TextColumnName)
+        .Append(c.MLContext.MulticlassClassification.Trainers.LightGbm(c.LabelColumnName, "__Features"))),
+};
+var chosen = Option("models", "sdca,lbfgs,transformer,compact,staircase").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+if (chosen.FirstOrDefault(m => !available.ContainsKey(m)) is { } unknown)
+{
+    Console.Error.WriteLine($"Unknown model '{unknown}'; choose from {string.Join(", ", available.Keys)}.");
+    return 2;
+}
 var options = new ModelComparisonOptions
 {
-    Candidates = candidates,
+    Candidates = [.. chosen.Select(m => available[m])],
     NumberOfFolds = int.Parse(Option("folds", "0"), CultureInfo.InvariantCulture),
     TimeBudget = TimeSpan.FromMinutes(double.Parse(Option("minutes", "30"), CultureInfo.InvariantCulture)),
     RefitBest = false,
-    Progress = new Progress<ComparisonProgress>(p => Console.Error.WriteLine(p)),
 };
-Console.WriteLine($"{file}: label '{label}', text '{text}'; {(options.NumberOfFolds >= 2 ? $"{options.NumberOfFolds}-fold cross-validation" : "80/20 holdout")}, " +
-    $"budget {options.TimeBudget.Value.TotalMinutes} min, {Environment.ProcessorCount} cores.");
-var result = ml.MulticlassClassification.CompareModels(data, text, label, options);
-Console.WriteLine();
-Console.WriteLine(result.ToMarkdown());
-Console.WriteLine($"Compared {result.Leaderboard.Count} models in {result.Elapsed.TotalSeconds:F0} s.");
+AnsiConsole.MarkupLine($"[bold]{Markup.Escape(file)}[/]: label '{Markup.Escape(label)}', text '{Markup.Escape(text)}'; " +
+    $"{(options.NumberOfFolds >= 2 ? $"{options.NumberOfFolds}-fold cross-validation" : "80/20 holdout")}, budget {options.TimeBudget.Value.TotalMinutes} min, {Environment.ProcessorCount} cores.");
+
+ModelComparisonResult? result = null;
+AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+    .Start(context =>
+    {
+        foreach (var candidate in options.Candidates) bars[candidate.Name] = context.AddTask(candidate.Name, autoStart: false, maxValue: Math.Max(1, options.NumberOfFolds));
+        options.Progress = new Sync<ComparisonProgress>(p =>
+        {
+            var bar = bars[p.Candidate];
+            if (!bar.IsStarted) bar.StartTask();
+            if (!p.Finished) { bar.Description = $"{p.Candidate}: fold {p.Fold + 1} of {p.Folds}, training"; return; }
+            bar.Value = p.Fold + 1;
+            bar.Description = $"{p.Candidate}: {(p.MicroAccuracy is { } a ? $"accuracy {a:F4}" : "failed")}{(p.Fold + 1 < p.Folds ? $" (fold {p.Fold + 1} of {p.Folds})" : "")}";
+            if (p.Fold + 1 == p.Folds) bar.StopTask();
+        });
+        result = ml.MulticlassClassification.CompareModels(data, text, label, options);
+        foreach (var bar in bars.Values.Where(b => !b.IsFinished)) { bar.Description += " (not run: time budget)"; bar.StopTask(); }
+    });
+
+var table = new Table().Border(TableBorder.Rounded).AddColumns("rank", "model", "accuracy", "macro-F1", "log-loss", "train s", "predictions/s", "size MB", "status");
+foreach (var column in table.Columns.Where((_, i) => i != 1)) column.RightAligned();
+int rank = 0;
+foreach (var r in result!.Leaderboard)
+{
+    bool done = r.Status == CandidateStatus.Completed;
+    string F(double v, string format) => done ? v.ToString(format, CultureInfo.InvariantCulture) : "";
+    string name = r.EnsembleWeights is { } weights ? $"{r.Candidate} ({string.Join(", ", weights.Select(w => $"{w.Key} {w.Value:P0}"))})" : r.Candidate;
+    table.AddRow(done ? (++rank).ToString(CultureInfo.InvariantCulture) : "", Markup.Escape(name), F(r.MicroAccuracy, "F4"), F(r.MacroF1, "F4"), F(r.LogLoss, "F4"),
+        F(r.TrainSeconds, "F1"), F(r.PredictionsPerSecond, "N0"), F(r.ModelBytes / 1e6, "F2"), Markup.Escape(r.Status + (r.Error is null ? "" : ": " + r.Error)));
+}
+AnsiConsole.Write(table);
+var report = Option("report", "comparison-report.html");
+result.SaveReport(report, $"Model comparison: {Path.GetFileName(file)}");
+AnsiConsole.MarkupLine($"Compared {result.Leaderboard.Count} models in {result.Elapsed.TotalSeconds:F0} s. Report: [link]{Markup.Escape(Path.GetFullPath(report))}[/]");
+return 0;
+
+/// <summary>Reports on the caller's thread (System.Progress would post to the thread pool, out of order).</summary>
+sealed class Sync<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -49,8 +49,14 @@ public sealed record LeaderboardRow(
 /// <summary>The leaderboard (best first), the best model refitted on all data, and how long it all took.</summary>
 public sealed class ModelComparisonResult
 {
-    internal ModelComparisonResult(IReadOnlyList<LeaderboardRow> leaderboard, ITransformer? bestModel, ComparisonMetric rankBy, int folds, TimeSpan elapsed) =>
-        (Leaderboard, BestModel, RankBy, Folds, Elapsed) = (leaderboard, bestModel, rankBy, folds, elapsed);
+    internal ModelComparisonResult(IReadOnlyList<LeaderboardRow> leaderboard, ITransformer? bestModel, ComparisonMetric rankBy, int folds, TimeSpan elapsed,
+        IReadOnlyList<string> classNames, int rows) =>
+        (Leaderboard, BestModel, RankBy, Folds, Elapsed, ClassNames, Rows) = (leaderboard, bestModel, rankBy, folds, elapsed, classNames, rows);
+
+    /// <summary>The classes in key order (the order of <c>Score</c> and of the confusion matrices' rows and columns).</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>Rows with a label that the comparison split into training and held-out data.</summary>
+    public int Rows { get; }
 
     /// <summary>Every candidate, completed ones first, ranked by <see cref="RankBy"/>.</summary>
     public IReadOnlyList<LeaderboardRow> Leaderboard { get; }
@@ -144,7 +150,7 @@ public static class ModelComparisonCatalog
         bool isKey = label.Type is KeyDataViewType;
         ITransformer toKey = isKey ? new TransformerChain<ITransformer>() : ml.Transforms.Conversion.MapValueToKey(labelColumnName).Fit(data);
         var keyed = ml.Data.Cache(toKey.Transform(data));
-        int classes = CountClasses(keyed, labelColumnName);
+        int classes = CountClasses(keyed, labelColumnName, out int labelledRows);
         if (classes < 2)
             throw new ArgumentException(
                 $"The label column '{labelColumnName}' has {classes} class(es) among the rows with a label; comparing classifiers needs at least two.", nameof(data));
@@ -185,7 +191,8 @@ public static class ModelComparisonCatalog
             // No label step in front: the best model scores rows that have no label. Its PredictedLabel goes back to the label's values.
             best = isKey ? model : new TransformerChain<ITransformer>(model, ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(model.Transform(keyed)));
         }
-        return new ModelComparisonResult(ranked, best, options.RankBy, splits.Length, clock.Elapsed);
+        return new ModelComparisonResult(ranked, best, options.RankBy, splits.Length, clock.Elapsed,
+            LabelKeyValues.SlotNames(LabelKeyValues.FromColumn(keyed.Schema[labelColumnName]), classes), labelledRows);
     }
 
     /// <summary>The name of the ensemble's leaderboard row.</summary>
@@ -282,14 +289,16 @@ public static class ModelComparisonCatalog
         return new TransformerChain<ITransformer>([.. parts]);
     }
 
-    /// <summary>Distinct non-missing keys in the label column, counted up to two.</summary>
-    private static int CountClasses(IDataView keyed, string labelColumnName)
+    /// <summary>The label's classes (its key count; 0 or 1 when fewer than two keys occur) and the rows that have a label.</summary>
+    private static int CountClasses(IDataView keyed, string labelColumnName, out int labelledRows)
     {
-        if (keyed.Schema[labelColumnName].Type.RawType != typeof(uint)) return 2;   // other key types: the candidates check
+        labelledRows = 0;
+        var type = (KeyDataViewType)keyed.Schema[labelColumnName].Type;
+        if (type.RawType != typeof(uint)) return (int)type.Count;   // other key types: the candidates check
         var seen = new HashSet<uint>();
         foreach (var key in keyed.GetColumn<uint>(labelColumnName))
-            if (key != 0 && seen.Add(key) && seen.Count >= 2) break;
-        return seen.Count;
+            if (key != 0) { labelledRows++; seen.Add(key); }
+        return seen.Count < 2 ? seen.Count : (int)type.Count;
     }
 
     private static (LeaderboardRow Row, HeldOut? Predictions) Evaluate(MLContext ml, ModelCandidate candidate, (IDataView Train, IDataView Test)[] splits,
