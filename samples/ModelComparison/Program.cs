@@ -21,7 +21,7 @@ for (int i = 0; i < args.Length; i++)
 }
 string Option(string name, string fallback) => named.GetValueOrDefault(name, fallback);
 
-if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;   // a log file: no terminal width to fit, keep the table readable
+if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = 160;   // a log file: no terminal width to fit
 var ml = new MLContext(seed: 1);
 bool tsv = file.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase);
 var header = File.ReadLines(file).First().Split(tsv ? '\t' : ',').Select(h => h.Trim('"')).ToArray();
@@ -31,15 +31,9 @@ string text = Option("text", header.Contains("Text") ? "Text" : header[^1]);
 string label = Option("label", header.Contains("Label") ? "Label" : header[0]);
 
 // Each DeepText candidate reports its epochs (and every 10 steps within them) to its own progress bar.
-var bars = new Dictionary<string, ProgressTask>();
-void Training(string candidate, TrainingProgress p)
-{
-    if (!bars.TryGetValue(candidate, out var bar)) return;
-    bar.Description = $"{candidate}: epoch {p.Epoch} of at most {p.MaxEpochs}, step {p.StepInEpoch}/{p.StepsPerEpoch}, loss {p.TrainingLoss:F3}" +
-        (p.ValidationAccuracy is { } a ? $", validation accuracy {a:F3}{(p.IsBest ? " (best)" : $" (no better for {p.EpochsWithoutImprovement}/{p.Patience})")}" : "");
-}
+LiveProgress? live = null;
 ModelCandidate Deep<TOptions>(string name, Func<Action<TOptions>, ModelCandidate> make) where TOptions : DeepTextOptions =>
-    make(o => { o.Progress = new Sync<TrainingProgress>(p => Training(name, p)); o.ProgressEverySteps = 10; });
+    make(o => { o.Progress = live?.Epochs(name); o.ProgressEverySteps = 10; });
 var available = new Dictionary<string, ModelCandidate>
 {
     ["sdca"] = ModelCandidate.SdcaMaximumEntropy(),
@@ -68,29 +62,17 @@ var options = new ModelComparisonOptions
 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(file)}[/]: label '{Markup.Escape(label)}', text '{Markup.Escape(text)}'; " +
     $"{(options.NumberOfFolds >= 2 ? $"{options.NumberOfFolds}-fold cross-validation" : "80/20 holdout")}, budget {options.TimeBudget.Value.TotalMinutes} min, {Environment.ProcessorCount} cores.");
 
-ModelComparisonResult? result = null;
-AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
-    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
-    .Start(context =>
-    {
-        foreach (var candidate in options.Candidates) bars[candidate.Name] = context.AddTask(candidate.Name, autoStart: false, maxValue: Math.Max(1, options.NumberOfFolds));
-        options.Progress = new Sync<ComparisonProgress>(p =>
-        {
-            var bar = bars[p.Candidate];
-            if (!bar.IsStarted) bar.StartTask();
-            if (!p.Finished) { bar.Description = $"{p.Candidate}: fold {p.Fold + 1} of {p.Folds}, training"; return; }
-            bar.Value = p.Fold + 1;
-            bar.Description = $"{p.Candidate}: {(p.MicroAccuracy is { } a ? $"accuracy {a:F4}" : "failed")}{(p.Fold + 1 < p.Folds ? $" (fold {p.Fold + 1} of {p.Folds})" : "")}";
-            if (p.Fold + 1 == p.Folds) bar.StopTask();
-        });
-        result = ml.MulticlassClassification.CompareModels(data, text, label, options);
-        foreach (var bar in bars.Values.Where(b => !b.IsFinished)) { bar.Description += " (not run: time budget)"; bar.StopTask(); }
-    });
+var result = LiveProgress.Run(options.Candidates.Select(c => c.Name), Math.Max(1, options.NumberOfFolds), progress =>
+{
+    live = progress;
+    options.Progress = progress.Folds;
+    return ml.MulticlassClassification.CompareModels(data, text, label, options);
+});
 
 var table = new Table().Border(TableBorder.Rounded).AddColumns("rank", "model", "accuracy", "macro-F1", "log-loss", "train s", "predictions/s", "size MB", "status");
 foreach (var column in table.Columns.Where((_, i) => i != 1)) column.RightAligned();
 int rank = 0;
-foreach (var r in result!.Leaderboard)
+foreach (var r in result.Leaderboard)
 {
     bool done = r.Status == CandidateStatus.Completed;
     string F(double v, string format) => done ? v.ToString(format, CultureInfo.InvariantCulture) : "";
@@ -103,9 +85,3 @@ var report = Option("report", "comparison-report.html");
 result.SaveReport(report, $"Model comparison: {Path.GetFileName(file)}");
 AnsiConsole.MarkupLine($"Compared {result.Leaderboard.Count} models in {result.Elapsed.TotalSeconds:F0} s. Report: [link]{Markup.Escape(Path.GetFullPath(report))}[/]");
 return 0;
-
-/// <summary>Reports on the caller's thread (System.Progress would post to the thread pool, out of order).</summary>
-sealed class Sync<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

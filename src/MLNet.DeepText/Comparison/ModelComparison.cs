@@ -213,15 +213,19 @@ public static class ModelComparisonCatalog
         // Every held-out row once (fold by fold), with each candidate's probabilities for it.
         var probabilities = names.Select(n => heldOut[n].Scores.SelectMany(fold => fold).ToArray()).ToArray();
         var labels = heldOut[names[0]].Labels.SelectMany(fold => fold).ToArray();
-        var folds = heldOut[names[0]].Labels.Select((fold, f) => Enumerable.Repeat(f, fold.Length)).SelectMany(f => f).ToArray();
         // The parts that take turns: the folds, or two random halves of the one holdout split.
-        var rng = new Random(options.Seed);
-        var halves = Enumerable.Range(0, labels.Length).OrderBy(_ => rng.Next()).Select((row, i) => (row, i)).ToArray();
-        int[][] parts = heldOut[names[0]].Labels.Length >= 2
-            ? [.. Enumerable.Range(0, folds.Max() + 1).Select(f => Enumerable.Range(0, labels.Length).Where(r => folds[r] == f).ToArray())]
-            : [[.. halves.Where(h => h.i % 2 == 0).Select(h => h.row)], [.. halves.Where(h => h.i % 2 == 1).Select(h => h.row)]];
-        var ensemble = EnsembleSelection.CrossFitted(probabilities, labels, parts, options.RankBy);
-        var metrics = heldOut[names[0]].Labels.Length >= 2
+        bool folds = heldOut[names[0]].Labels.Length >= 2;
+        var parts = new List<int[]>();
+        if (folds)
+            foreach (var fold in heldOut[names[0]].Labels) parts.Add([.. Enumerable.Range(parts.Sum(p => p.Length), fold.Length)]);
+        else
+        {
+            var rng = new Random(options.Seed);
+            var shuffled = Enumerable.Range(0, labels.Length).OrderBy(_ => rng.Next()).ToArray();
+            parts = [shuffled[..(labels.Length / 2)], shuffled[(labels.Length / 2)..]];
+        }
+        var ensemble = EnsembleSelection.CrossFitted(probabilities, labels, [.. parts], options.RankBy);
+        var metrics = folds
             ? parts.Select(part => EvaluateScores(ml, [.. part.Select(r => ensemble[r])], [.. part.Select(r => labels[r])])).ToList()
             : [EvaluateScores(ml, ensemble, labels)];
 
