@@ -95,7 +95,7 @@ public class OptionsReachTheModelTests
         "Tokenizer", "TokenizerName",                        // TextAndTrainingUnitTests (custom tokenizers)
         "EarlyStoppingPatience", "ValidationSet",            // TrainingTests (early stopping, best epoch)
         "Device", "PredictionBatchSize",                     // DeviceAndSchemaTests; padding invariance (batching changes nothing)
-        "Progress", "CancellationToken",                     // TrainingTests
+        "Progress", "ProgressEverySteps", "CancellationToken", // TrainingTests
         "WordVectorFile", "FreezeWordVectors",               // WordVectorTests (every family)
     ];
 
