@@ -114,23 +114,11 @@ internal sealed class EnsembleScoreTransformer : ITransformer
             input.GetRowCursorSet(Dependencies(input.Schema, sources, columnsNeeded), n, rand).Select(c => (DataViewRowCursor)new Cursor(parent, c, sources, schema)).ToArray();
     }
 
-    private sealed class Cursor(EnsembleScoreTransformer parent, DataViewRowCursor inner, DataViewSchema.Column[] sources, DataViewSchema schema) : DataViewRowCursor
+    private sealed class Cursor(EnsembleScoreTransformer parent, DataViewRowCursor inner, DataViewSchema.Column[] sources, DataViewSchema schema)
+        : AppendedColumnsCursor(inner, schema)
     {
-        public override DataViewSchema Schema => schema;
-        public override long Position => inner.Position;
-        public override long Batch => inner.Batch;
-        public override bool MoveNext() => inner.MoveNext();
-        public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
-        public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index < inner.Schema.Count ? inner.IsColumnActive(inner.Schema[column.Index]) : sources.All(inner.IsColumnActive);
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
-            column.Index < inner.Schema.Count ? inner.GetGetter<TValue>(inner.Schema[column.Index]) : parent.OutputGetter<TValue>(inner, sources, column, inner.Schema.Count);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
-        }
+        protected override bool AddedColumnsActive => sources.All(Inner.IsColumnActive);
+        protected override ValueGetter<TValue> AddedGetter<TValue>(DataViewSchema.Column column) => parent.OutputGetter<TValue>(Inner, sources, column, Inner.Schema.Count);
     }
 
     /// <summary>The single-row path (PredictionEngine).</summary>

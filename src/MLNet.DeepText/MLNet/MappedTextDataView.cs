@@ -40,25 +40,10 @@ internal sealed class MappedTextDataView(IDataView input, DataViewSchema.Column 
         new Cursor(cursor, source, schema, map, needed.Any(c => c.Index == input.Schema.Count));
 
     private sealed class Cursor(DataViewRowCursor inner, DataViewSchema.Column source, DataViewSchema schema,
-        TextMap map, bool outputActive) : DataViewRowCursor
+        TextMap map, bool outputActive) : AppendedColumnsCursor(inner, schema)
     {
-        public override DataViewSchema Schema => schema;
-        public override long Position => inner.Position;
-        public override long Batch => inner.Batch;
-        public override bool MoveNext() => inner.MoveNext();
-        public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
-
-        public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index < inner.Schema.Count ? inner.IsColumnActive(inner.Schema[column.Index]) : outputActive;
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
-            column.Index < inner.Schema.Count ? inner.GetGetter<TValue>(inner.Schema[column.Index]) : MappedGetter<TValue>(inner, source, column, outputActive, map);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
-        }
+        protected override bool AddedColumnsActive => outputActive;
+        protected override ValueGetter<TValue> AddedGetter<TValue>(DataViewSchema.Column column) => MappedGetter<TValue>(Inner, source, column, outputActive, map);
     }
 
     /// <summary>The new column's getter over a row of the input.</summary>
