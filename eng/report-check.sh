@@ -11,7 +11,7 @@ mkdir -p "$out"
 if ! command -v chromium >/dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "eng/report-check.sh: installing chromium" >&2
-  $sudo apt-get install -y -q chromium >/dev/null
+  $sudo apt-get install -y -q chromium >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium >/dev/null; }
 fi
 
 report=${1:-}

@@ -26,8 +26,12 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
     /// attention pooling. Default mean.
     /// </summary>
     public PoolingKind Pooling { get; set; } = PoolingKind.Mean;
-    /// <summary>Learning rate of the new head, in (0, 1]; <see cref="DeepTextOptions.LearningRate"/> is the encoder's. Default 1e-3.</summary>
-    public double HeadLearningRate { get; set; } = 1e-3;
+    /// <summary>
+    /// Learning rate of the new head, in (0, 1]; <see cref="DeepTextOptions.LearningRate"/> is the encoder's. Null (default):
+    /// 1e-3 when the encoder is fine-tuned, 1e-2 with <see cref="FreezeEncoder"/> (only the head learns, on fixed
+    /// features, so it can move faster: on 1,000 rows of fortunes / wordnet 0.398 / 0.531 accuracy against 0.317 / 0.483 with 1e-3).
+    /// </summary>
+    public double? HeadLearningRate { get; set; }
     /// <summary>Dropout in the encoder and before the head, in [0, 1). Default 0.1 (BERT's).</summary>
     public double Dropout { get; set; } = 0.1;
 
@@ -55,7 +59,7 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
         TokenizerName = Source.TokenizerName;
         base.Validate();
         Range(nameof(MaxTokens), MaxTokens, 3, 512);
-        if (!(HeadLearningRate > 0 && HeadLearningRate <= 1)) Fail(nameof(HeadLearningRate), HeadLearningRate, "(0, 1]");
+        if (HeadLearningRate is { } head && !(head > 0 && head <= 1)) Fail(nameof(HeadLearningRate), head, "(0, 1]");
         Probability(nameof(Dropout), Dropout);
         RequireDefined(nameof(Pooling), Pooling);
         if (WordVectorFile is not null || WordVectorSource is not null)
@@ -100,7 +104,7 @@ public sealed class PretrainedTransformerOptions : DeepTextOptions
         if (MaxTokens - 2 > Source.MaxTokens)
             throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"The encoder reads at most {Source.MaxTokens + 2} tokens.");
         return new ClassifierSpec(Source.CreateSpec(vocabularySize, Dropout), numberOfClasses, Pooling,
-            HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize, FreezeEncoder: FreezeEncoder, HeadLearningRateScale: HeadLearningRate / LearningRate);
+            HeadDropout: Dropout, BagOfWordsSize: BagOfWordsSize, FreezeEncoder: FreezeEncoder, HeadLearningRateScale: (HeadLearningRate ?? (FreezeEncoder ? 1e-2 : 1e-3)) / LearningRate);
     }
 
     internal override void InitializeModel(TextClassifier model, Action<string> log)
