@@ -34,7 +34,6 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     internal TextEncoder Encoder { get; }
     internal Device Device { get; }
     internal LabelKeyValues? LabelKeyValues { get; }
-    internal string[] ClassNames { get; }
 
     /// <summary>The text column read.</summary>
     public string TextColumnName { get; }
@@ -76,7 +75,6 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         Encoder = encoder;
         Device = device;
         LabelKeyValues = labelKeyValues;
-        ClassNames = LabelKeyValues.SlotNames(labelKeyValues, spec.NumberOfClasses);
         TextColumnName = textColumn;
         PredictedLabelColumnName = predictedLabelColumn;
         ScoreColumnName = scoreColumn;
@@ -191,10 +189,11 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
+        var tokenizerData = DeepTextTokenizers.Data(Encoder.TokenizerName);
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
             TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys,
             Spec.Encoder.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.Encoder.GetType().Assembly.GetName().Name,
-            DeepTextTokenizers.Package(Encoder.TokenizerName)?.GetName().Name, DeepTextTokenizers.Data(Encoder.TokenizerName) is not null);
+            DeepTextTokenizers.Package(Encoder.TokenizerName)?.GetName().Name, tokenizerData is not null);
         var header = Bytes(w =>
         {
             w.Write(JsonSerializer.Serialize(metadata));
@@ -213,7 +212,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             ThrowIfDisposed();
             weights = Bytes(w => Model.save(w));
         }
-        (string, byte[])[] entries = DeepTextTokenizers.Data(Encoder.TokenizerName) is { } tokenizerData
+        (string, byte[])[] entries = tokenizerData is not null
             ? [(VocabularyEntry, vocabulary), (WeightsEntry, weights), (TokenizerEntry, tokenizerData)]
             : [(VocabularyEntry, vocabulary), (WeightsEntry, weights)];
         CheckedModelEntries.Save(ctx, MlNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature), header, entries);
