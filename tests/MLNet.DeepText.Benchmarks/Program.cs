@@ -18,10 +18,15 @@ using TorchSharp;
 //         refitted best model (single or ensemble) on test.tsv.
 //   latency --data <dir> [--model compact] [--rows N]
 //         Trains the model, then times PredictionEngine.Predict on N test rows one by one: median and p99.
-//   vartrack [--train 20000] [--test 2000] [--statements 30-50] [--if-probability 0.25] [--layers 2] [--steps 2] [--chunk 16] [--width 128] [--models staircase,transformer,transformer-compute,ladder] [--max-epochs N] [--seed N]
+//   vartrack [--train 20000] [--test 2000] [--statements 30-50] [--if-probability 0.25] [--layers 2] [--steps 2] [--chunk 16] [--width 128] [--models staircase,transformer,transformer-compute,ladder,gru] [--defaults true] [--max-epochs N] [--budget-minutes 20] [--seed N]
 //         The paper's tracking claim at equal compute: writes VarTrack train/test TSVs (different seeds), then trains the staircase
 //         (L layers, N steps, chunk C), a TransformerEncoder with the same parameters (L layers), one with the same compute
-//         (L·N layers) and the Ladder (L layers run N times), each in its own process, and prints markdown rows.
+//         (L·N layers), the Ladder (L layers run N times) and the GRU yardstick (--budget-minutes of training), each in its own
+//         process, and prints markdown rows. --defaults true: the Staircase and TransformerEncoder with their public defaults.
+//   vartrack-dense [--train 20000] [--test 2000] [--statements 30-50] [--layers 2] [--steps 2] [--chunk 16] [--width 128] [--models staircase,transformer,transformer-compute,ladder] [--budget-minutes 20] [--lr 1e-3]
+//         The paper's regime (DenseVarTrack): the values of x, y and z after every statement as labels; end and statement accuracy.
+//   staircase-probe [--chunk 16] [--length 160]
+//         At initialisation: how much of each token's state is its own embedding, and the class token's gradient per chunk.
 //   throughput [--models transformer,staircase,transformer-compute,compact,longdoc] [--layers 2] [--steps 2] [--chunk 32] [--width 128] [--lengths 256,1024] [--tokens 4096] [--dropout 0.1] [--breakdown true]
 //         Tokens per second of a training step (forward, backward, AdamW) and of inference (forward) on random token batches
 //         of each length, and model-FLOP utilisation against the float32 matmul peak measured in the same run.
@@ -43,6 +48,8 @@ switch (args.FirstOrDefault())
     case "latency": return Latency(argsMap);
     case "tasks": return Tasks();
     case "vartrack": return VarTrackBenchmark(argsMap);
+    case "vartrack-dense": return DenseVarTrackBenchmark(argsMap);
+    case "staircase-probe": return StaircaseProbe(argsMap);
     case "throughput": return Throughput(argsMap);
     case "scaling": return Scaling(argsMap);
     case "scaling-one": return ScalingOne(argsMap);
@@ -88,6 +95,7 @@ static int RunOne(Dictionary<string, string> a)
 {
     var dir = a["data"];
     var model = a["model"];
+    if (model == "gru") return RunGru(a);
     var ml = new MLContext(int.Parse(a.GetValueOrDefault("seed", "1")));
     var (train, test, toKey, trainRows) = LoadSplit(ml, a);
     var progress = new StderrProgress();
@@ -116,6 +124,19 @@ static int RunOne(Dictionary<string, string> a)
         $"{(summary is null ? "" : summary.EpochsRun.ToString())} | {(progress.Last is { } last ? last.TokensPerSecond.ToString("F0") : "")} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
     (fitted as IDisposable)?.Dispose();
+    return 0;
+}
+
+/// <summary>The GRU yardstick (<see cref="GruBaseline"/>): --width 128, 2 layers, --lr 2e-3, --batch 32, --max-epochs 100, --budget-minutes 20.</summary>
+static int RunGru(Dictionary<string, string> a)
+{
+    var dir = a["data"];
+    var train = TsvData.Read(Path.Combine(dir, "train.tsv"));
+    var r = GruBaseline.Run(train, TsvData.Read(Path.Combine(dir, "test.tsv")), width: int.Parse(a.GetValueOrDefault("gru-width", "128")), layers: 2,
+        maxEpochs: int.Parse(a.GetValueOrDefault("max-epochs", "100")), budgetMinutes: double.Parse(a.GetValueOrDefault("budget-minutes", "20")),
+        learningRate: double.Parse(a.GetValueOrDefault("lr", "2e-3")), batchSize: int.Parse(a.GetValueOrDefault("batch", "32")), seed: int.Parse(a.GetValueOrDefault("seed", "1")));
+    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {train.Count:N0} | {a.GetValueOrDefault("name", "GRU, 2 layers")} | {r.Accuracy:F4} | {r.MacroF1:F4} | " +
+        $"{r.LogLoss:F4} | {r.TrainSeconds:F1} | {r.Epochs} | {r.TokensPerSecond:F0} | {r.PredictionsPerSecond:F0} | {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {r.Parameters:N0} |");
     return 0;
 }
 
@@ -193,9 +214,14 @@ static int VarTrackBenchmark(Dictionary<string, string> a)
         ("transformer", $"TransformerEncoder L={layers} (same parameters)", $"{shared},NumberOfLayers={layers},Pooling=LastToken"),
         ("transformer-compute", $"TransformerEncoder L={layers * steps} (same compute)", $"{shared},NumberOfLayers={layers * steps},Pooling=LastToken"),
         ("ladder", $"Ladder L={layers} N={steps}", $"{shared},NumberOfLayers={layers},Steps={steps}"),
+        ("gru", $"GRU, 2 layers, width {width}", ""),
     };
+    // --defaults true: each trainer with its public defaults (what a user gets), only MaxTokens raised to cover the programs.
+    if (a.GetValueOrDefault("defaults") == "true")
+        candidates = [("staircase", "Staircase (defaults)", $"MaxTokens={8 * task.MaxStatements + 8}"),
+            ("transformer", "TransformerEncoder (defaults)", $"MaxTokens={8 * task.MaxStatements + 8}"), ("gru", $"GRU, 2 layers, width {width}", "")];
     var wanted = a.GetValueOrDefault("models", "staircase,transformer,transformer-compute,ladder").Split(',');
-    var passOn = a.Where(kv => kv.Key is "max-epochs" or "lr" or "batch" or "patience" or "seed").ToList();
+    var passOn = a.Where(kv => kv.Key is "max-epochs" or "lr" or "batch" or "patience" or "seed" or "budget-minutes").ToList();
     PrintTableHeader();
     int failures = 0;
     foreach (var (model, name, set) in candidates.Where(c => wanted.Contains(c.Model)))
@@ -203,11 +229,102 @@ static int VarTrackBenchmark(Dictionary<string, string> a)
         var extra = a.TryGetValue("set", out var more) ? "," + more : "";
         failures += RunChild(passOn.Concat(new Dictionary<string, string>
         {
-            ["data"] = dir, ["model"] = model == "transformer-compute" ? "transformer" : model, ["name"] = name, ["set"] = set + extra,
+            ["data"] = dir, ["model"] = model == "transformer-compute" ? "transformer" : model, ["name"] = name, ["set"] = set + extra, ["gru-width"] = width.ToString(),
         })) != 0 ? 1 : 0;
     }
     Directory.Delete(dir, recursive: true);
     return failures == 0 ? 0 : 1;
+}
+
+static int DenseVarTrackBenchmark(Dictionary<string, string> a)
+{
+    int Int(string key, int fallback) => int.Parse(a.GetValueOrDefault(key, fallback.ToString()));
+    int layers = Int("layers", 2), steps = Int("steps", 2), chunk = Int("chunk", 16), width = Int("width", 128);
+    var statements = a.GetValueOrDefault("statements", "30-50").Split('-').Select(int.Parse).ToArray();
+    var task = new MLNet.DeepText.Synthetic.VarTrackOptions { MinStatements = statements[0], MaxStatements = statements[^1] };
+    var train = MLNet.DeepText.Synthetic.VarTrack.Generate(Int("train", 20_000), 11, task);
+    var test = MLNet.DeepText.Synthetic.VarTrack.Generate(Int("test", 2_000), 12, task);
+    int maxTokens = 8 * task.MaxStatements + 8;
+    // The paper's settings for the staircase: its initialisation, content-dependent distances, dropout 0.2 on attention
+    // weights and the feed-forward hidden layer only. Every model is causal (a statement's state sees nothing after it).
+    var candidates = new (string Model, string Name, Func<int, EncoderSpec> Spec)[]
+    {
+        ("staircase", $"Staircase L={layers} N={steps} C={chunk}", v => new StaircaseSpec(v, maxTokens, ChunkSize: chunk, Steps: steps, Width: width,
+            NumberOfLayers: layers, MlpRatio: 4, Dropout: 0, AttentionDropout: 0.2, FeedForwardDropout: 0.2, Positions: StaircasePositions.LearnedTable,
+            ClassToken: false, PaperInitialization: true)),
+        ("ladder", $"Ladder L={layers} N={steps}", v => new StaircaseSpec(v, maxTokens, StaircaseVariant.Ladder, Steps: steps, Width: width,
+            NumberOfLayers: layers, MlpRatio: 4, Dropout: 0, AttentionDropout: 0.2, FeedForwardDropout: 0.2, Positions: StaircasePositions.LearnedTable,
+            ClassToken: false, PaperInitialization: true)),
+        ("transformer", $"causal TransformerEncoder L={layers} (same parameters)", v => new TransformerEncoderSpec(v, maxTokens, width, layers, MlpRatio: 4, Causal: true)),
+        ("transformer-compute", $"causal TransformerEncoder L={layers * steps} (same compute)", v => new TransformerEncoderSpec(v, maxTokens, width, layers * steps, MlpRatio: 4, Causal: true)),
+    };
+    Console.WriteLine($"VarTrack {statements[0]}–{statements[^1]} statements, dense labels (x, y, z after every statement), {train.Count:N0} train / {test.Count:N0} test programs, " +
+        $"{a.GetValueOrDefault("budget-minutes", "20")} min budget, {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine("| model | parameters | end accuracy | statement accuracy | train s | epochs | training tokens/s |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var (model, name, spec) in candidates.Where(c => a.GetValueOrDefault("models", "staircase,transformer,transformer-compute,ladder").Split(',').Contains(c.Model)))
+    {
+        var r = DenseVarTrack.Run(spec, train, test, Int("max-epochs", 1000), double.Parse(a.GetValueOrDefault("budget-minutes", "20"), CultureInfo.InvariantCulture),
+            double.Parse(a.GetValueOrDefault("lr", "1e-3"), CultureInfo.InvariantCulture), Int("batch", 32), Int("seed", 1), Console.Error.WriteLine);
+        Console.WriteLine($"| {name} | {r.Parameters:N0} | {r.Accuracy:F4} | {r.StatementAccuracy:F4} | {r.TrainSeconds:F0} | {r.Epochs} | {r.TokensPerSecond:F0} |");
+    }
+    return 0;
+}
+
+/// <summary>
+/// Two checks at initialisation, no training: how much of each token's final state is still its own embedding (cosine
+/// with its own embedding minus cosine with another token's), and how strongly the class token's output depends on
+/// each chunk (gradient norm with respect to that chunk's embeddings, relative to the last chunk), for the staircase's
+/// initialisations and the state tokens.
+/// </summary>
+static int StaircaseProbe(Dictionary<string, string> a)
+{
+    int chunk = int.Parse(a.GetValueOrDefault("chunk", "16")), length = int.Parse(a.GetValueOrDefault("length", "160")), batch = 8;
+    var variants = new (string Name, Func<int, StaircaseSpec> Spec)[]
+    {
+        ("embeddings N(0, 0.02), per-head bias 0 (before)", v => new StaircaseSpec(v, length, ChunkSize: chunk, MlpRatio: 4)),
+        ("paper initialisation, learned distance table", v => new StaircaseSpec(v, length, ChunkSize: chunk, MlpRatio: 4, Positions: StaircasePositions.LearnedTable, PaperInitialization: true)),
+        ("paper initialisation + 4 state tokens", v => new StaircaseSpec(v, length, ChunkSize: chunk, MlpRatio: 4, Positions: StaircasePositions.LearnedTable, PaperInitialization: true, StateTokens: 4)),
+    };
+    int chunks = (length + 1 + chunk - 1) / chunk;
+    Console.WriteLine($"Staircase at initialisation: width 128, 2 layers, N = 2, C = {chunk}, {length} tokens + class token, batch {batch}, each position its own token id, 3 seeds.");
+    Console.WriteLine();
+    Console.WriteLine($"| initialisation | own-embedding cosine − other's | " + string.Join(" | ", Enumerable.Range(0, chunks).Reverse().Select(k => $"chunk −{k}")) + " |");
+    Console.WriteLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", chunks)));
+    foreach (var (name, make) in variants)
+    {
+        var identity = new List<double>();
+        var perChunk = new double[chunks];
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            torch.manual_seed(seed);
+            using var encoder = make(ReservedTokenIds.Count + length).Build();
+            encoder.eval();
+            using var scope = torch.NewDisposeScope();
+            var ids = torch.arange(ReservedTokenIds.Count, ReservedTokenIds.Count + length, dtype: torch.int64).unsqueeze(0).expand(batch, -1).contiguous();
+            var (states, mask) = encoder.call(ids, torch.ones(batch, length, dtype: torch.@bool));
+            // Token states: every position but the class token (moved to 0), right-aligned: token i is at T' − length + i.
+            var tokenStates = states.narrow(1, states.shape[1] - length, length);
+            var embeddings = encoder.WordVectors!.narrow(0, ReservedTokenIds.Count, length);
+            var own = torch.nn.functional.cosine_similarity(tokenStates, embeddings.unsqueeze(0), 2).mean().item<float>();
+            var other = torch.nn.functional.cosine_similarity(tokenStates, embeddings.roll(7, 0).unsqueeze(0), 2).mean().item<float>();
+            identity.Add(own - other);
+            var probe = torch.randn(states.shape[2]);
+            states.select(1, 0).matmul(probe).sum().backward();
+            var gradient = encoder.WordVectors!.grad!.narrow(0, ReservedTokenIds.Count, length).norm(1);   // [length]: one row per position
+            var norms = gradient.data<float>().ToArray();
+            // Chunk k from the end holds tokens length − 1 − (k·C + C − 2) … (the class token takes the last slot).
+            for (int k = 0; k < chunks; k++)
+            {
+                var inChunk = Enumerable.Range(0, length).Where(i => (length - i) / chunk == k).Select(i => (double)norms[i]).ToArray();
+                perChunk[k] += inChunk.Length == 0 ? 0 : inChunk.Average() / 3;
+            }
+        }
+        double last = perChunk[0];
+        Console.WriteLine($"| {name} | {identity.Average():F3} | " + string.Join(" | ", Enumerable.Range(0, chunks).Reverse().Select(k => (perChunk[k] / last).ToString("G2"))) + " |");
+    }
+    return 0;
 }
 
 static int Throughput(Dictionary<string, string> a)
@@ -494,13 +611,15 @@ static T WithOptionOverrides<T>(T options, Dictionary<string, string> a) where T
         if (vectors == "minilm") options.UseMiniLMWordVectors();
         else options.WordVectorFile = vectors;
     }
-    // --set Name=Value[,Name=Value...]: any public option by name (enums by name, nullable types by their underlying type).
+    // --set Name=Value[,Name=Value...]: any option by name (internal ones too, for experiments) (enums by name, nullable types by their underlying type).
     foreach (var pair in a.GetValueOrDefault("set", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
     {
         var (name, text) = (pair[..pair.IndexOf('=')], pair[(pair.IndexOf('=') + 1)..]);
-        var property = typeof(T).GetProperty(name) ?? throw new ArgumentException($"{typeof(T).Name} has no option '{name}'.");
+        var property = typeof(T).GetProperty(name, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic) ?? throw new ArgumentException($"{typeof(T).Name} has no option '{name}'.");
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        property.SetValue(options, type.IsEnum ? Enum.Parse(type, text, ignoreCase: true) : Convert.ChangeType(text, type, CultureInfo.InvariantCulture));
+        property.SetValue(options, type.IsEnum ? Enum.Parse(type, text, ignoreCase: true)
+            : type == typeof(TimeSpan) ? TimeSpan.Parse(text, CultureInfo.InvariantCulture)
+            : Convert.ChangeType(text, type, CultureInfo.InvariantCulture));
     }
     return options;
 }

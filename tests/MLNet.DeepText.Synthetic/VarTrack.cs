@@ -38,7 +38,8 @@ public sealed record VarTrackOptions
 /// </summary>
 public static class VarTrack
 {
-    private static readonly string[] Variables = ["x", "y", "z"];
+    /// <summary>The program's variables, in the order of <see cref="StatesAfterEachStatement"/>'s values.</summary>
+    public static readonly string[] Variables = ["x", "y", "z"];
 
     /// <summary>Which conditionals an interpreter runs: the true semantics, or one of the two shortcut rules.</summary>
     public enum ConditionalRule
@@ -135,7 +136,21 @@ public static class VarTrack
     /// <paramref name="rule"/>; null when the query's variable has no value (possible under a shortcut rule).
     /// </summary>
     /// <exception cref="FormatException">The text is not a VarTrack program.</exception>
-    public static string? Run(string program, ConditionalRule rule = ConditionalRule.Evaluate)
+    public static string? Run(string program, ConditionalRule rule = ConditionalRule.Evaluate) => Execute(program, rule, null);
+
+    /// <summary>
+    /// The paper's dense supervision: after every statement (at its <c>;</c> token, by token index), the values of x, y
+    /// and z (0 while unassigned). The last entry is the state the <c>QUERY</c> asks about.
+    /// </summary>
+    /// <exception cref="FormatException">The text is not a VarTrack program.</exception>
+    public static List<(int TokenIndex, int[] Values)> StatesAfterEachStatement(string program)
+    {
+        var states = new List<(int, int[])>();
+        Execute(program, ConditionalRule.Evaluate, (index, state) => states.Add((index, Variables.Select(v => state.GetValueOrDefault(v)).ToArray())));
+        return states;
+    }
+
+    private static string? Execute(string program, ConditionalRule rule, Action<int, Dictionary<string, int>>? statementEnd)
     {
         var t = program.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var state = new Dictionary<string, int>();
@@ -168,14 +183,17 @@ public static class VarTrack
                 case "=":
                     if (run) state[v] = int.Parse(t[i + 2]);
                     i += 4;
+                    statementEnd?.Invoke(i - 1, state);
                     break;
                 case "++":
                     if (run) state[v] = Value(state, v) + 1;
                     i += 3;
+                    statementEnd?.Invoke(i - 1, state);
                     break;
                 case "--":
                     if (run) state[v] = Value(state, v) - 1;
                     i += 3;
+                    statementEnd?.Invoke(i - 1, state);
                     break;
                 default:
                     throw new FormatException($"Unknown statement '{v} {t[i + 1]}' at token {i}.");

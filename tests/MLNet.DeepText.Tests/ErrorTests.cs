@@ -89,6 +89,14 @@ public class ErrorTests
     }
 
     [Fact]
+    public void A_training_time_budget_must_be_positive()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Trainer(o => o.MaxTrainingTime = TimeSpan.Zero));
+        Assert.Equal("MaxTrainingTime", e.ParamName);
+        Assert.Contains("positive", e.Message);
+    }
+
+    [Fact]
     public void A_custom_tokenizer_needs_its_own_name()
     {
         var tokenizer = DeepTextTokenizers.Get(DeepTextTokenizers.Default);

@@ -25,6 +25,8 @@ public class OptionsReachTheModelTests
         { "TransformerEncoder", "LearningRate", 1e-3, null },
         { "TransformerEncoder", "WeightDecay", 0.5, null },
         { "TransformerEncoder", "WarmupFraction", 0.5, null },
+        { "TransformerEncoder", "LearningRateDecay", LearningRateDecay.None, null },
+        { "TransformerEncoder", "MaxTrainingTime", TimeSpan.FromTicks(1), null },   // stops after the first step
         { "TransformerEncoder", "LabelSmoothing", 0.0, null },
         { "TransformerEncoder", "GradientClipNorm", 0.05, null },
         { "TransformerEncoder", "ValidationFraction", 0.3, null },
@@ -65,7 +67,9 @@ public class OptionsReachTheModelTests
         { "Staircase", "AttentionDropout", 0.4, null },
         { "Staircase", "Attention", StaircaseAttention.Bidirectional, null },
         { "Staircase", "Pooling", PoolingKind.Mean, null },
-        { "Staircase", "Positions", StaircasePositions.LearnedTable, null },
+        { "Staircase", "Positions", StaircasePositions.HeadBias, null },
+        { "Staircase", "FeedForwardDropout", 0.4, null },
+        { "Staircase", "StateTokens", 2, null },
         // LongDocument
         { "LongDocument", "Mode", LongDocumentMode.HeadTail, null },
         { "LongDocument", "ChunkTokens", 24, null },

@@ -11,16 +11,19 @@ namespace MLNet.DeepText.Tests;
 public class StaircaseTests
 {
     private static TextClassifier Model(StaircaseVariant variant, int chunk = 4, int steps = 3, StaircaseAttention attention = StaircaseAttention.Causal,
-        PoolingKind pooling = PoolingKind.ClassToken, int seed = 3, StaircasePositions positions = StaircasePositions.HeadBias)
+        PoolingKind pooling = PoolingKind.ClassToken, int seed = 3, StaircasePositions positions = StaircasePositions.HeadBias, int stateTokens = 0)
     {
         torch.manual_seed(seed);
         var model = new ClassifierSpec(new StaircaseSpec(40, MaxTokens: 64, Variant: variant, ChunkSize: chunk, Steps: steps, CacheChunks: 1,
             Width: 16, NumberOfLayers: 2, NumberOfHeads: 2, MlpRatio: 2, Attention: attention, Positions: positions,
-            ClassToken: pooling == PoolingKind.ClassToken), 3, pooling).Build();
+            ClassToken: pooling == PoolingKind.ClassToken, PaperInitialization: stateTokens > 0, StateTokens: stateTokens), 3, pooling).Build();
         model.eval();
         using var _ = no_grad();
         foreach (var (name, p) in model.named_parameters())
+        {
             if (name.Contains("distanceBias")) nn.init.normal_(p, 0, 1);     // make positions matter (the table starts N(0, 1) already)
+            if (name.Contains("stateGate.bias")) p.fill_(0);                 // make the carried state move, so that what it carries is visible
+        }
         return model;
     }
 
@@ -70,9 +73,11 @@ public class StaircaseTests
     [InlineData(StaircaseVariant.GlobalCachedStaircase)]
     [InlineData(StaircaseVariant.Ladder)]
     [InlineData(StaircaseVariant.GlobalCachedStaircase, StaircasePositions.LearnedTable)]
-    public void Causal_mode_never_looks_ahead(StaircaseVariant variant, StaircasePositions positions = StaircasePositions.HeadBias)
+    [InlineData(StaircaseVariant.Staircase, StaircasePositions.HeadBias, 3)]
+    [InlineData(StaircaseVariant.CachedStaircase, StaircasePositions.LearnedTable, 2)]
+    public void Causal_mode_never_looks_ahead(StaircaseVariant variant, StaircasePositions positions = StaircasePositions.HeadBias, int stateTokens = 0)
     {
-        using var model = Model(variant, positions: positions, pooling: PoolingKind.Mean);
+        using var model = Model(variant, positions: positions, pooling: PoolingKind.Mean, stateTokens: stateTokens);
         using var _ = no_grad();
         var tokens = Tokens(24, 2);                     // 24 tokens = 6 chunks: no left padding, state i is token i's
         var changed = (long[])tokens.Clone();
@@ -105,9 +110,10 @@ public class StaircaseTests
     [InlineData(3, 4)]
     public void Each_token_is_processed_exactly_Steps_times_in_ceil_T_over_C_plus_Steps_minus_one_core_calls(int chunk, int steps)
     {
-        foreach (var variant in new[] { StaircaseVariant.Staircase, StaircaseVariant.CachedStaircase, StaircaseVariant.GlobalCachedStaircase })
+        foreach (var (variant, stateTokens) in new[] { (StaircaseVariant.Staircase, 0), (StaircaseVariant.CachedStaircase, 0),
+            (StaircaseVariant.GlobalCachedStaircase, 0), (StaircaseVariant.Staircase, 2) })
         {
-            using var model = Model(variant, chunk, steps);
+            using var model = Model(variant, chunk, steps, stateTokens: stateTokens);
             using var _ = no_grad();
             var (ids, mask) = One(Tokens(21, 3));
             using var trace = ModelTrace.Start();
@@ -118,7 +124,8 @@ public class StaircaseTests
             // Counted by the attention layers that ran: every core call is one attention per layer, and every position
             // is a query in exactly Steps of them.
             Assert.Equal(layers * trace.CoreCalls, trace.AttentionCalls);
-            Assert.Equal((long)layers * steps * padded, trace.AttentionQueries);
+            // The state tokens are queries too, once per step that brings a new chunk.
+            Assert.Equal((long)layers * (steps * padded + stateTokens * (padded / chunk)), trace.AttentionQueries);
         }
     }
 
@@ -130,9 +137,12 @@ public class StaircaseTests
     [InlineData(StaircaseVariant.Ladder, PoolingKind.ClassToken)]
     [InlineData(StaircaseVariant.CachedStaircase, PoolingKind.ClassToken, StaircasePositions.LearnedTable)]
     [InlineData(StaircaseVariant.Ladder, PoolingKind.Mean, StaircasePositions.LearnedTable)]
-    public void Padding_never_changes_a_prediction(StaircaseVariant variant, PoolingKind pooling, StaircasePositions positions = StaircasePositions.HeadBias)
+    [InlineData(StaircaseVariant.Staircase, PoolingKind.ClassToken, StaircasePositions.HeadBias, 3)]
+    [InlineData(StaircaseVariant.GlobalCachedStaircase, PoolingKind.Mean, StaircasePositions.LearnedTable, 2)]
+    public void Padding_never_changes_a_prediction(StaircaseVariant variant, PoolingKind pooling, StaircasePositions positions = StaircasePositions.HeadBias,
+        int stateTokens = 0)
     {
-        using var model = Model(variant, pooling: pooling, positions: positions);
+        using var model = Model(variant, pooling: pooling, positions: positions, stateTokens: stateTokens);
         using var _ = no_grad();
         var sequences = new[] { 1, 3, 4, 9, 17, 30 }.Select(n => Tokens(n, n)).ToArray();
         var (ids, mask) = Collate.Pad(sequences, Enumerable.Range(0, sequences.Length).ToArray(), CPU);
@@ -161,6 +171,34 @@ public class StaircaseTests
         using var forwardNoTable = model.Embed(a, ma);
         using var reversedNoTable = model.Embed(b, mb);
         Assert.True(forwardNoTable.allclose(reversedNoTable, atol: 1e-5));
+    }
+
+    [Fact]
+    public void The_state_gate_starts_near_keep_and_the_state_carries_what_early_chunks_said()
+    {
+        torch.manual_seed(4);
+        using var model = new ClassifierSpec(new StaircaseSpec(40, MaxTokens: 64, ChunkSize: 4, Steps: 2, Width: 16, NumberOfHeads: 2,
+            PaperInitialization: true, StateTokens: 3), 3, PoolingKind.ClassToken).Build();
+        model.eval();
+        using var _ = no_grad();
+        var staircase = (Staircase)model.Encoder;
+        using var state = randn(5, 3, 16);
+        using var update = randn(5, 3, 16);
+        using var gate = staircase.StateGate(state, update);
+        Assert.InRange(gate.mean().item<float>(), 0.08, 0.18);          // σ(−2) ≈ 0.12 at the start: mostly keep
+        Assert.True(gate.max().item<float>() < 0.5);
+
+        // Without the window's tokens, a chunk sees what came before only through the state: with the staircase's
+        // other path (a chunk in flight) cut by one step and one chunk per window, the first chunk must still change the last state.
+        using var single = new ClassifierSpec(new StaircaseSpec(40, MaxTokens: 64, ChunkSize: 4, Steps: 1, Width: 16, NumberOfHeads: 2,
+            StateTokens: 3), 3, PoolingKind.ClassToken).Build();
+        using var plain = new ClassifierSpec(new StaircaseSpec(40, MaxTokens: 64, ChunkSize: 4, Steps: 1, Width: 16, NumberOfHeads: 2), 3, PoolingKind.ClassToken).Build();
+        single.eval(); plain.eval();
+        var tokens = Tokens(15, 6);
+        var changed = (long[])tokens.Clone();
+        changed[0] = tokens[0] == 5 ? 6 : 5;
+        Assert.False(single.Embed(One(tokens).Ids, One(tokens).Mask).allclose(single.Embed(One(changed).Ids, One(changed).Mask), atol: 1e-6));
+        Assert.True(plain.Embed(One(tokens).Ids, One(tokens).Mask).allclose(plain.Embed(One(changed).Ids, One(changed).Mask), atol: 1e-6));
     }
 
     [Fact]

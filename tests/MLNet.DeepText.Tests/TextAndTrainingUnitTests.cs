@@ -58,13 +58,18 @@ public class TextAndTrainingUnitTests
     }
 
     [Fact]
-    public void Learning_rate_warms_up_linearly_then_decays_to_zero()
+    public void Learning_rate_warms_up_linearly_then_decays_to_zero_or_stays_constant()
     {
-        Assert.Equal(0.1, LearningRateSchedule.WarmupCosine(0, 100, 10, 1.0), 1e-9);
-        Assert.Equal(1.0, LearningRateSchedule.WarmupCosine(9, 100, 10, 1.0), 1e-9);
-        Assert.Equal(1.0, LearningRateSchedule.WarmupCosine(10, 100, 10, 1.0), 1e-9);
-        Assert.Equal(0.5, LearningRateSchedule.WarmupCosine(55, 100, 10, 1.0), 1e-9);
-        Assert.Equal(0.0, LearningRateSchedule.WarmupCosine(100, 100, 10, 1.0), 1e-9);
+        foreach (var decay in new[] { LearningRateDecay.Cosine, LearningRateDecay.None })
+        {
+            Assert.Equal(0.1, LearningRateSchedule.At(decay, 0, 100, 10, 1.0), 1e-9);
+            Assert.Equal(1.0, LearningRateSchedule.At(decay, 9, 100, 10, 1.0), 1e-9);
+            Assert.Equal(1.0, LearningRateSchedule.At(decay, 10, 100, 10, 1.0), 1e-9);
+        }
+        Assert.Equal(0.5, LearningRateSchedule.At(LearningRateDecay.Cosine, 55, 100, 10, 1.0), 1e-9);
+        Assert.Equal(0.0, LearningRateSchedule.At(LearningRateDecay.Cosine, 100, 100, 10, 1.0), 1e-9);
+        Assert.Equal(1.0, LearningRateSchedule.At(LearningRateDecay.None, 55, 100, 10, 1.0), 1e-9);
+        Assert.Equal(1.0, LearningRateSchedule.At(LearningRateDecay.None, 100, 100, 10, 1.0), 1e-9);
     }
 
     [Fact]

@@ -21,6 +21,15 @@ public enum PoolingKind
     LastToken,
 }
 
+/// <summary>What the learning rate does after its linear warm-up.</summary>
+public enum LearningRateDecay
+{
+    /// <summary>Cosine decay to zero at the last planned step (<c>MaxEpochs</c>).</summary>
+    Cosine,
+    /// <summary>No decay: the peak rate until training stops.</summary>
+    None,
+}
+
 /// <summary>
 /// Options shared by every DeepText trainer: columns, tokenization, training loop and device.
 /// The defaults are meant to work on ordinary business text on a laptop CPU. Each model family's options class adds
@@ -59,6 +68,11 @@ public abstract class DeepTextOptions
     public int BatchSize { get; set; } = 32;
     /// <summary>Upper bound on training epochs, ≥ 1; early stopping usually ends sooner. Default 20.</summary>
     public int MaxEpochs { get; set; } = 20;
+    /// <summary>
+    /// Wall-clock budget for the training loop, or null for none. When it runs out, the epoch in progress ends early, is
+    /// validated like any other, and training stops with the best epoch's weights. Default null.
+    /// </summary>
+    public TimeSpan? MaxTrainingTime { get; set; }
     /// <summary>Peak AdamW learning rate, in (0, 1]. Default 5e-4.</summary>
     [Range(1e-4, 3e-3, logBase: true)]
     public double LearningRate { get; set; } = 5e-4;
@@ -66,6 +80,11 @@ public abstract class DeepTextOptions
     public double WeightDecay { get; set; } = 0.01;
     /// <summary>Fraction of the planned steps used for linear warm-up, in [0, 1). Default 0.06.</summary>
     public double WarmupFraction { get; set; } = 0.06;
+    /// <summary>
+    /// What the learning rate does after warm-up: cosine decay to zero at <see cref="MaxEpochs"/>, or stay constant
+    /// (the staircase paper's schedule; with early stopping the run need not reach the end of a decay). Default cosine.
+    /// </summary>
+    public LearningRateDecay LearningRateDecay { get; set; } = LearningRateDecay.Cosine;
     /// <summary>Label smoothing of the cross-entropy loss, in [0, 1). Default 0.1.</summary>
     public double LabelSmoothing { get; set; } = 0.1;
     /// <summary>Maximum gradient norm, ≥ 0 (0 disables clipping). Default 1.</summary>
@@ -132,9 +151,11 @@ public abstract class DeepTextOptions
         Range(nameof(MaxVocabularySize), MaxVocabularySize, 4, 1_000_000);
         Range(nameof(BatchSize), BatchSize, 1, 4096);
         Range(nameof(MaxEpochs), MaxEpochs, 1, 100_000);
+        if (MaxTrainingTime is { } budget && budget <= TimeSpan.Zero) Fail(nameof(MaxTrainingTime), budget, "a positive time span, or null for no budget");
         if (!(LearningRate > 0 && LearningRate <= 1)) Fail(nameof(LearningRate), LearningRate, "(0, 1]");
         Range(nameof(WeightDecay), WeightDecay, 0, 1);
         if (!(WarmupFraction >= 0 && WarmupFraction < 1)) Fail(nameof(WarmupFraction), WarmupFraction, "[0, 1)");
+        RequireDefined(nameof(LearningRateDecay), LearningRateDecay);
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) Fail(nameof(LabelSmoothing), LabelSmoothing, "[0, 1)");
         Range(nameof(GradientClipNorm), GradientClipNorm, 0, double.MaxValue);
         Range(nameof(EarlyStoppingPatience), EarlyStoppingPatience, 1, 100_000);
@@ -181,8 +202,8 @@ public abstract class DeepTextOptions
     internal TrainingSettings ToTrainingSettings(int seed) => new()
     {
         BatchSize = BatchSize, MaxEpochs = MaxEpochs, LearningRate = LearningRate, WeightDecay = WeightDecay,
-        WarmupFraction = WarmupFraction, LabelSmoothing = LabelSmoothing, GradientClipNorm = GradientClipNorm,
-        EarlyStoppingPatience = EarlyStoppingPatience, Seed = seed,
+        WarmupFraction = WarmupFraction, Decay = LearningRateDecay, LabelSmoothing = LabelSmoothing, GradientClipNorm = GradientClipNorm,
+        EarlyStoppingPatience = EarlyStoppingPatience, MaxTrainingTime = MaxTrainingTime, Seed = seed,
     };
 
     /// <summary>Throws unless <paramref name="low"/> ≤ <paramref name="value"/> ≤ <paramref name="high"/>.</summary>

@@ -68,6 +68,13 @@ internal sealed class MultiHeadAttention : Module<Tensor, Tensor, Tensor?, Tenso
         return output.forward(mixed);
     }
 
+    /// <summary>Multiplies the output projection's weight by <paramref name="factor"/> (see <see cref="TransformerBlock.ScaleResidualOutputs"/>).</summary>
+    public void ScaleOutput(double factor)
+    {
+        using var _ = no_grad();
+        output.weight!.mul_(factor);
+    }
+
     private Tensor SplitHeads(Tensor x, long batch, long length) => x.view(batch, length, _heads, _headSize).transpose(1, 2);
 }
 

@@ -23,7 +23,10 @@ internal sealed record StaircaseSpec(
     StaircasePositions Positions = StaircasePositions.HeadBias,
     bool ClassToken = true,
     int WordVectorSize = 0,
-    bool FreezeWordVectors = false) : EncoderSpec(VocabularySize)
+    bool FreezeWordVectors = false,
+    bool PaperInitialization = false,
+    double FeedForwardDropout = 0.0,
+    int StateTokens = 0) : EncoderSpec(VocabularySize)
 {
     public override Encoder Build() => new Staircase(this);
     public override int StateWidth => Width;
@@ -41,6 +44,19 @@ internal sealed record StaircaseSpec(
 /// final states as extra keys and values; the Ladder runs the core over the whole sequence Steps times instead.
 /// Positions enter only through the query–key distance (a per-head bias or the paper's learned table of vectors),
 /// so padding on the left moves nothing. The class token, read last, is returned first (the encoders' convention).
+/// <para>
+/// The paper's initialisation (<c>PaperInitialization</c>): token embeddings N(0, 1) and the blocks' residual outputs
+/// scaled by 1/√(2L), so that a token's own identity survives the core at the start instead of being averaged away.
+/// </para>
+/// <para>
+/// State tokens (<c>StateTokens</c> = M &gt; 0; our addition for one label per text, after the Block-Recurrent
+/// Transformer and GTrXL): M learned vectors s join each step's window as extra queries, keys and values. The new chunk's
+/// tokens may read them (the older chunks in flight read them when they were new); their outputs u update them through a
+/// gate, s ← s + σ(W[s; u] + b) ⊙ (u − s), whose bias starts at −2 (mostly keep), so the carried state changes slowly at
+/// first and the gradient of the end label reaches early chunks along an almost-identity path. They are not updated
+/// while the new chunk is all padding, so padding still moves nothing. The class token's final state is its own plus
+/// the mean of the final state tokens.
+/// </para>
 /// </summary>
 internal sealed class Staircase : Encoder
 {
@@ -48,22 +64,40 @@ internal sealed class Staircase : Encoder
     private readonly WordEmbedding embedding;
     private readonly FastDropout embeddingDropout;
     private readonly ModuleList<TransformerBlock> core;
-    private readonly Parameter? distanceBias;    // [heads, 2·MaxDistance − 1]
-    private readonly Parameter? distanceTable;   // [head size, 2·MaxDistance − 1]
+    private readonly Parameter? distanceBias;    // [heads, DistanceColumns]
+    private readonly Parameter? distanceTable;   // [head size, DistanceColumns]
     private readonly LayerNorm finalNorm;
+    private readonly Parameter? initialState;    // [M, D]
+    private readonly Linear? stateGate;           // [s; u] → gate logits
 
     // Real tokens (and the class token) are at most MaxTokens apart; longer distances only reach padding and are clamped.
     private int MaxDistance => _spec.MaxTokens + 1;
+    // One column per query − key distance, then (with state tokens) one for every pair that involves a state token.
+    private int StateColumn => 2 * MaxDistance - 1;
+    private int DistanceColumns => 2 * MaxDistance - 1 + (HasState ? 1 : 0);
+    // The Ladder reads the whole sequence at once: it has no steps between chunks to carry a state through.
+    private bool HasState => _spec.StateTokens > 0 && _spec.Variant != StaircaseVariant.Ladder;
 
     public Staircase(StaircaseSpec spec) : base(nameof(Staircase))
     {
         _spec = spec;
-        embedding = new WordEmbedding(spec.VocabularySize, spec.Width, initStd: 0.02, spec.WordVectorSize, spec.FreezeWordVectors);
+        embedding = new WordEmbedding(spec.VocabularySize, spec.Width, initStd: spec.PaperInitialization ? 1.0 : 0.02, spec.WordVectorSize, spec.FreezeWordVectors);
         embeddingDropout = new FastDropout(spec.Dropout);
         core = new ModuleList<TransformerBlock>(Enumerable.Range(0, spec.NumberOfLayers)
-            .Select(_ => new TransformerBlock(spec.Width, spec.NumberOfHeads, FeedForward.Size(spec.Width, spec.MlpRatio), spec.Dropout, spec.AttentionDropout)).ToArray());
-        if (spec.Positions == StaircasePositions.HeadBias) distanceBias = Parameter(zeros(spec.NumberOfHeads, 2 * MaxDistance - 1));
-        else distanceTable = Parameter(randn(spec.Width / spec.NumberOfHeads, 2 * MaxDistance - 1));   // N(0, 1) as in the official code
+            .Select(_ => new TransformerBlock(spec.Width, spec.NumberOfHeads, FeedForward.Size(spec.Width, spec.MlpRatio), spec.Dropout,
+                spec.AttentionDropout, spec.FeedForwardDropout)).ToArray());
+        if (spec.PaperInitialization)
+            foreach (var block in core) block.ScaleResidualOutputs(1 / Math.Sqrt(2 * spec.NumberOfLayers));
+        if (spec.Positions == StaircasePositions.HeadBias) distanceBias = Parameter(zeros(spec.NumberOfHeads, DistanceColumns));
+        else distanceTable = Parameter(randn(spec.Width / spec.NumberOfHeads, DistanceColumns));   // N(0, 1) as in the official code
+        if (HasState)
+        {
+            initialState = Parameter(randn(spec.StateTokens, spec.Width).mul_(spec.PaperInitialization ? 1.0 : 0.02));
+            stateGate = Linear(2 * spec.Width, spec.Width);
+            using var _ = no_grad();
+            stateGate.weight!.mul_(0.1);
+            stateGate.bias!.fill_(-2.0);   // σ(−2) ≈ 0.12: mostly keep
+        }
         finalNorm = LayerNorm(spec.Width);
         RegisterComponents();
     }
@@ -111,6 +145,7 @@ internal sealed class Staircase : Encoder
         int chunks = (int)(x.shape[1] / c);
         var inFlight = new List<(int Index, Tensor States)>();
         var finished = new Tensor[chunks];
+        var state = initialState?.unsqueeze(0).expand(x.shape[0], -1, -1);
         for (int step = 0; step < chunks + n - 1; step++)
         {
             if (step < chunks) inFlight.Add((step, x.narrow(1, step * c, c)));
@@ -128,7 +163,19 @@ internal sealed class Staircase : Encoder
                 Tensor? cache = cacheStart < first ? cat(finished[cacheStart..first], 1) : null;
                 var windowMask = mask.narrow(1, first * c, inFlight.Count * c);
                 var contextMask = mask.narrow(1, cacheStart * c, (first - cacheStart + inFlight.Count) * c);
-                output = stepScope.MoveToOuter(Core(window, cache, windowMask, contextMask));
+                // The state is read and updated only on steps that bring a new chunk (the drain steps add nothing new to it).
+                bool withState = state is not null && step < chunks;
+                output = Core(window, cache, windowMask, contextMask, withState ? state : null);
+                if (withState)
+                {
+                    int m = _spec.StateTokens;
+                    var u = output.narrow(1, 0, m);
+                    output = output.narrow(1, m, output.shape[1] - m);
+                    var gate = StateGate(state!, u);
+                    var newChunkIsReal = mask.narrow(1, step * c, c).any(1).view(-1, 1, 1);
+                    state = stepScope.MoveToOuter(state!.add(gate.mul(u.sub(state!))).where(newChunkIsReal, state!));
+                }
+                output = stepScope.MoveToOuter(output);
             }
             ModelTrace.CoreCall();
             for (int i = 0; i < inFlight.Count; i++) inFlight[i] = (inFlight[i].Index, output.narrow(1, i * c, c));
@@ -138,8 +185,17 @@ internal sealed class Staircase : Encoder
                 inFlight.RemoveAt(0);
             }
         }
-        return cat(finished, 1);
+        var states = cat(finished, 1);
+        if (state is null || !_spec.ClassToken) return states;
+        // The class token, read last, also reads the carried state directly: the end label's gradient then reaches the
+        // state in one step, and every earlier chunk through the gates, instead of only through the chunk-to-chunk attention
+        // whose contribution shrinks about sevenfold per chunk at the paper's initialisation (staircase-probe).
+        long last = states.shape[1] - 1;
+        return cat([states.narrow(1, 0, last), states.narrow(1, last, 1).add(state.mean([1], keepdim: true))], 1);
     }
+
+    /// <summary>The state update's gate σ(W[s; u] + b) ∈ (0, 1): 0 keeps the state <paramref name="state"/>, 1 takes the core's output <paramref name="update"/>.</summary>
+    internal Tensor StateGate(Tensor state, Tensor update) => functional.sigmoid(stateGate!.forward(cat([state, update], 2)));
 
     /// <summary>The Ladder: the core over the whole sequence, Steps times.</summary>
     private Tensor Ladder(Tensor x, Tensor mask)
@@ -154,25 +210,55 @@ internal sealed class Staircase : Encoder
 
     /// <summary>
     /// One application of the shared core to <paramref name="window"/> [B, w, D], whose keys and values are
-    /// [cache, window] at every layer; the cache (finished chunks' final states) is only read.
+    /// [cache, window] at every layer; the cache (finished chunks' final states) is only read. With
+    /// <paramref name="state"/> [B, M, D], M state queries are prepended to the window: they see the cache, the state and
+    /// every real token of the window. Of the window's tokens only the newest chunk (its last
+    /// <see cref="StaircaseSpec.ChunkSize"/> tokens) reads the state, and only as it was before this step. The output is
+    /// then [B, M + w, D].
     /// </summary>
-    private Tensor Core(Tensor window, Tensor? cache, Tensor windowMask, Tensor contextMask)
+    private Tensor Core(Tensor window, Tensor? cache, Tensor windowMask, Tensor contextMask, Tensor? state = null)
     {
         long w = window.shape[1], context = contextMask.shape[1], offset = context - w;
-        var queryPosition = arange(w, device: window.device).add(offset).unsqueeze(1);          // [w, 1]
-        var keyPosition = arange(context, device: window.device).unsqueeze(0);                 // [1, context]
-        var distance = queryPosition.sub(keyPosition);                                        // query − key
-        var allowed = contextMask.unsqueeze(1).unsqueeze(1);                                  // [B, 1, 1, context]
+        var device = window.device;
+        var queryPosition = arange(w, device: device).add(offset).unsqueeze(1);          // [w, 1]
+        var keyPosition = arange(context, device: device).unsqueeze(0);                 // [1, context]
+        var distance = queryPosition.sub(keyPosition);                                  // query − key
+        var allowed = contextMask.unsqueeze(1).unsqueeze(1);                            // [B, 1, 1, context]
         if (_spec.Attention == StaircaseAttention.Causal) allowed = allowed.logical_and(distance.ge(0).unsqueeze(0).unsqueeze(0));
         // A padded query that may attend nothing attends to itself, so no row is fully masked.
         var self = distance.eq(0).unsqueeze(0).unsqueeze(0).logical_and(windowMask.logical_not().unsqueeze(1).unsqueeze(-1));
-        allowed = allowed.logical_or(self);
-        var index = distance.clamp(-(MaxDistance - 1), MaxDistance - 1).add(MaxDistance - 1);   // [w, context]
-        var bias = distanceBias?.index_select(1, index.flatten()).view(1, _spec.NumberOfHeads, w, context);
-        var relative = distanceTable is null ? null : new RelativeKeys(distanceTable, index);
+        allowed = allowed.logical_or(self).expand(window.shape[0], 1, w, context);
+        // Only the distances this window uses (at most w + offset on either side), plus the state column: the official code
+        // also slices its table; multiplying every query by all 2·MaxTokens + 1 columns cost ~25× the attention scores.
+        long first = Math.Max(-(MaxDistance - 1), offset - (context - 1)) + MaxDistance - 1, last = Math.Min(MaxDistance - 1, w - 1 + offset) + MaxDistance - 1;
+        var index = distance.clamp(-(MaxDistance - 1), MaxDistance - 1).add(MaxDistance - 1 - first);   // [w, context], into the slice
+        var columns = new List<Tensor> { (distanceBias ?? distanceTable)!.narrow(1, first, last - first + 1) };
         var h = window;
+        var memory = cache;
+        if (state is not null)
+        {
+            // Context [cache, s (fixed), s (queries), window]; rows [s (queries), window]. The newest chunk reads the state as
+            // it was before this step (fixed, like the cache), never the state queries, whose layers have read the whole window.
+            long m = state.shape[1], b = window.shape[0];
+            columns.Add((distanceBias ?? distanceTable)!.narrow(1, StateColumn, 1));
+            var stateIndex = full(1, 1, last - first + 1, dtype: ScalarType.Int64, device: device);
+            var newChunk = arange(w, device: device).ge(w - _spec.ChunkSize).view(1, 1, w, 1).expand(b, 1, w, m);
+            var none = zeros(b, 1, w, m, dtype: ScalarType.Bool, device: device);
+            var windowRows = cat([allowed.narrow(3, 0, offset), newChunk, none, allowed.narrow(3, offset, w)], 3);
+            var stateRows = cat([contextMask.narrow(1, 0, offset), ones(b, 2 * m, dtype: ScalarType.Bool, device: device), contextMask.narrow(1, offset, w)], 1)
+                .view(b, 1, 1, context + 2 * m).expand(b, 1, m, context + 2 * m);
+            allowed = cat([stateRows, windowRows], 2);
+            index = cat([index.narrow(1, 0, offset), stateIndex.expand(w, 2 * m), index.narrow(1, offset, w)], 1);
+            index = cat([stateIndex.expand(m, context + 2 * m), index], 0);
+            memory = cache is null ? state : cat([cache, state], 1);
+            h = cat([state, window], 1);
+            w += m; context += 2 * m;
+        }
+        var table = columns.Count == 1 ? columns[0] : cat(columns, 1);
+        var bias = distanceBias is null ? null : table.index_select(1, index.flatten()).view(1, _spec.NumberOfHeads, w, context);
+        var relative = distanceTable is null ? null : new RelativeKeys(table, index);
         foreach (var block in core)
-            h = block.forward(h, cache is null ? h : cat([cache, h], 1), allowed, bias, relative);
+            h = block.forward(h, memory is null ? h : cat([memory, h], 1), allowed, bias, relative);
         return h;
     }
 }

@@ -15,17 +15,41 @@ internal sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
     private readonly Sequential feedForward;
     private readonly FastDropout residualDropout;
 
-    public TransformerBlock(int width, int heads, int feedForwardSize, double dropout, double attentionDropout)
+    /// <param name="width">Model width D.</param>
+    /// <param name="heads">Attention heads.</param>
+    /// <param name="feedForwardSize">Hidden width of the feed-forward layer.</param>
+    /// <param name="dropout">Dropout on both residual branches.</param>
+    /// <param name="attentionDropout">Dropout on the attention weights.</param>
+    /// <param name="hiddenDropout">
+    /// Dropout on the feed-forward hidden layer. Off by default (as in BERT and GPT-2): on the CPU it cost a quarter of the
+    /// training step (it is the widest activation) and the residual dropouts regularise the block already. The staircase
+    /// paper puts its dropout here and on the attention weights instead, keeping the recurrent path free of it.
+    /// </param>
+    public TransformerBlock(int width, int heads, int feedForwardSize, double dropout, double attentionDropout, double hiddenDropout = 0)
         : base(nameof(TransformerBlock))
     {
         attentionNorm = LayerNorm(width);
         attention = new MultiHeadAttention(width, heads, attentionDropout);
         feedForwardNorm = LayerNorm(width);
-        // No dropout on the hidden layer (as in BERT and GPT-2): on the CPU it cost a quarter of the training step (it is
-        // the widest activation) and the residual dropouts regularise the block already.
-        feedForward = Sequential(Linear(width, feedForwardSize), GELU(), Linear(feedForwardSize, width));
+        feedForward = hiddenDropout > 0
+            ? Sequential(Linear(width, feedForwardSize), GELU(), new FastDropout(hiddenDropout), Linear(feedForwardSize, width))
+            : Sequential(Linear(width, feedForwardSize), GELU(), Linear(feedForwardSize, width));
         residualDropout = new FastDropout(dropout);
         RegisterComponents();
+    }
+
+    /// <summary>
+    /// Multiplies the weights (and biases) of the two layers that write into the residual stream — the attention's output
+    /// projection and the feed-forward layer's second linear map — by <paramref name="factor"/> (GPT-2 and the staircase
+    /// paper use 1/√(2L) so that L blocks do not swamp the token's own embedding at the start).
+    /// </summary>
+    public void ScaleResidualOutputs(double factor)
+    {
+        using var _ = no_grad();
+        attention.ScaleOutput(factor);
+        var last = (Linear)feedForward.children().Last();
+        last.weight!.mul_(factor);
+        last.bias?.mul_(factor);
     }
 
     /// <summary>Self-attention over <paramref name="x"/> [B, T, D] under <paramref name="mask"/>.</summary>

@@ -8,7 +8,7 @@ namespace MLNet.DeepText.Training;
 
 /// <summary>
 /// The training loop shared by every model family: length-bucketed shuffled batches, AdamW (no decay on biases
-/// and norms), linear warm-up + cosine decay, gradient-norm clipping, label smoothing, early stopping on
+/// and norms), linear warm-up then cosine decay or a constant rate, gradient-norm clipping, label smoothing, early stopping on
 /// validation accuracy (ties broken by validation loss), restoring the best epoch's weights. Every step runs
 /// inside a dispose scope, so native memory stays flat.
 /// </summary>
@@ -50,6 +50,7 @@ internal sealed class ClassifierTrainer
         Dictionary<string, Tensor>? best = null;
         double bestAccuracy = double.NegativeInfinity, bestLoss = double.PositiveInfinity;
         int bestEpoch = 0, epoch = 0, step = 0, sinceBest = 0;
+        bool OutOfTime() => s.MaxTrainingTime is { } budget && clock.Elapsed >= budget;
         try
         {
             for (epoch = 1; epoch <= s.MaxEpochs; epoch++)
@@ -60,7 +61,8 @@ internal sealed class ClassifierTrainer
                 foreach (var batch in LengthBucketBatcher.Batches(train.Sequences, s.BatchSize, s.BucketWindowBatches, rng))
                 {
                     ThrowIfCanceled();
-                    double lr = LearningRateSchedule.WarmupCosine(step, totalSteps, warmupSteps, s.LearningRate);
+                    if (stepInEpoch > 0 && OutOfTime()) break;   // the epoch's steps so far are validated below
+                    double lr = LearningRateSchedule.At(s.Decay, step, totalSteps, warmupSteps, s.LearningRate);
                     optimizer.LearningRate = lr;
                     if (TrainStep(model, trainable, optimizer, train, batch) is { } stepLoss) { lossSum += stepLoss; lossCount++; }
                     else skipped++;
@@ -90,7 +92,7 @@ internal sealed class ClassifierTrainer
                 Progress?.Report(new(epoch, s.MaxEpochs, batchesPerEpoch, batchesPerEpoch, lossSum / lossCount,
                     validation.Count > 0 ? accuracy : null, validation.Count > 0 ? loss : null, tokensPerSecond, clock.Elapsed, isBest,
                     sinceBest, s.EarlyStoppingPatience));
-                if (sinceBest >= s.EarlyStoppingPatience) break;
+                if (sinceBest >= s.EarlyStoppingPatience || OutOfTime()) break;
             }
             bool stoppedEarly = epoch < s.MaxEpochs;
             Restore(model, best!);
