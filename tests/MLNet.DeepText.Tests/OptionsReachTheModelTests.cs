@@ -67,7 +67,7 @@ public class OptionsReachTheModelTests
         { "Staircase", "AttentionDropout", 0.4, null },
         { "Staircase", "Attention", StaircaseAttention.Bidirectional, null },
         { "Staircase", "Pooling", PoolingKind.Mean, null },
-        { "Staircase", "Positions", StaircasePositions.HeadBias, null },
+        { "Staircase", "Positions", StaircasePositions.LearnedTable, null },
         { "Staircase", "FeedForwardDropout", 0.4, null },
         { "Staircase", "StateTokens", 2, null },
         // LongDocument
