@@ -93,6 +93,20 @@ public class TrainingTests(TrainedModel trained) : IClassFixture<TrainedModel>
     }
 
     [Fact]
+    public void A_spent_time_budget_ends_the_epoch_in_progress_validates_it_and_stops()
+    {
+        var reports = new List<TrainingProgress>();
+        var ml = new MLContext(seed: 1);
+        var options = Synthetic.TinyOptions(o => { o.MaxEpochs = 30; o.MaxTrainingTime = TimeSpan.FromTicks(1); o.Progress = new SyncProgress(reports.Add); });
+        using var model = Synthetic.Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(trained.TrainRows.Take(200)));
+        var summary = model.OfType<DeepTextTransformer>().Single().TrainingSummary!;
+        Assert.Equal(1, summary.EpochsRun);
+        Assert.Equal(1, summary.Steps);                     // the budget is checked before every step but the first of an epoch
+        Assert.True(summary.StoppedEarly);
+        Assert.NotNull(Assert.Single(reports, r => r.IsEndOfEpoch).ValidationAccuracy);
+    }
+
+    [Fact]
     public void Without_a_validation_split_it_trains_on_every_row_keeps_the_lowest_training_loss_epoch_and_still_learns()
     {
         var ml = new MLContext(seed: 1);

@@ -41,7 +41,7 @@ internal sealed class MaskedTokenPretrainer(TrainingSettings settings, Device de
             {
                 CancellationToken.ThrowIfCancellationRequested();
                 if (IsCanceled?.Invoke() == true) throw new OperationCanceledException("Training was canceled.");
-                optimizer.LearningRate = LearningRateSchedule.At(LearningRateDecay.Cosine, step, totalSteps, (int)Math.Round(totalSteps * settings.WarmupFraction), settings.LearningRate);
+                optimizer.LearningRate = LearningRateSchedule.At(settings.Decay, step, totalSteps, (int)Math.Round(totalSteps * settings.WarmupFraction), settings.LearningRate);
                 using var native = ProcessExitGate.Enter();
                 using var scope = NewDisposeScope();
                 var (ids, mask) = Collate.Pad(chunks, order[start..Math.Min(start + ChunksPerStep, order.Length)], device);
