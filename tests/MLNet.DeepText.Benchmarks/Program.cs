@@ -314,7 +314,7 @@ static int StaircaseProbe(Dictionary<string, string> a)
             states.select(1, 0).matmul(probe).sum().backward();
             var gradient = encoder.WordVectors!.grad!.narrow(0, ReservedTokenIds.Count, length).norm(1);   // [length]: one row per position
             var norms = gradient.data<float>().ToArray();
-            // Chunk k from the end holds tokens length − 1 − (k·C + C − 2) … (the class token takes the last slot).
+            // Token i is length − i positions before the class token (the last slot), so in chunk ⌊(length − i) / C⌋ from the end.
             for (int k = 0; k < chunks; k++)
             {
                 var inChunk = Enumerable.Range(0, length).Where(i => (length - i) / chunk == k).Select(i => (double)norms[i]).ToArray();
