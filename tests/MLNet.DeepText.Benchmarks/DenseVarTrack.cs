@@ -82,12 +82,8 @@ internal static class DenseVarTrack
     /// <summary>Logits [N, 3, 11] at the statement ends of <paramref name="batch"/> (every statement, or the last of each program) and their targets [N, 3].</summary>
     private static (Tensor Logits, Tensor Targets) StatementLogits(Encoder encoder, nn.Module<Tensor, Tensor> head, List<Program> batch, bool all)
     {
-        int length = batch.Max(p => p.Ids.Length);
-        var ids = new long[batch.Count * length];
-        var mask = new bool[batch.Count * length];
-        for (int b = 0; b < batch.Count; b++)
-            for (int t = 0; t < batch[b].Ids.Length; t++) { ids[b * length + t] = batch[b].Ids[t]; mask[b * length + t] = true; }
-        var (states, outputMask) = encoder.call(tensor(ids).view(batch.Count, length), tensor(mask).view(batch.Count, length));
+        var (ids, mask) = Collate.Pad(batch.Select(p => p.Ids).ToList(), Enumerable.Range(0, batch.Count).ToArray(), CPU);
+        var (states, outputMask) = encoder.call(ids, mask);
         // Where each program's tokens ended up: the encoder may move them (the staircase aligns them to the right).
         var realMask = outputMask.cpu().data<bool>().ToArray();
         long width = outputMask.shape[1];

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLNet.DeepText.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,8 +45,8 @@ public static class GruBaseline
         var rng = new Random(seed);
         var words = new Dictionary<string, int>();
         var labels = train.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
-        int[] Encode(string text, bool grow) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(w => words.TryGetValue(w, out var id) ? id : grow ? words[w] = words.Count + 2 : 1).ToArray();   // 0 padding, 1 unknown
+        long[] Encode(string text, bool grow) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => (long)(words.TryGetValue(w, out var id) ? id : grow ? words[w] = words.Count + 2 : 1)).ToArray();   // 0 padding, 1 unknown
         var shuffled = train.OrderBy(_ => rng.Next()).ToList();
         int validationCount = shuffled.Count / 10;
         var fit = shuffled.Skip(validationCount).Select(r => (Ids: Encode(r.Text, true), Label: labels[r.Label])).ToList();
@@ -70,7 +71,7 @@ public static class GruBaseline
             {
                 if (clock.Elapsed.TotalMinutes >= budgetMinutes) break;
                 using var scope = NewDisposeScope();
-                var (ids, lengths) = Collate(batch.Select(i => fit[i].Ids).ToList());
+                var (ids, lengths) = Pad(batch.Select(i => fit[i].Ids).ToList());
                 optimizer.zero_grad();
                 var loss = nn.functional.cross_entropy(net.forward(ids, lengths), tensor(batch.Select(i => (long)fit[i].Label).ToArray()));
                 loss.backward();
@@ -95,17 +96,15 @@ public static class GruBaseline
         return (testAccuracy, macroF1, logLoss, trainSeconds, epoch - 1, tokens / trainSeconds, testSet.Count / clock.Elapsed.TotalSeconds, parameters);
     }
 
-    private static (Tensor Ids, Tensor Lengths) Collate(List<int[]> sequences)
+    /// <summary>Right-padded ids [B, T] and each row's length [B].</summary>
+    private static (Tensor Ids, Tensor Lengths) Pad(List<long[]> sequences)
     {
-        int length = sequences.Max(s => s.Length);
-        var ids = new long[sequences.Count * length];
-        for (int b = 0; b < sequences.Count; b++)
-            for (int t = 0; t < sequences[b].Length; t++) ids[b * length + t] = sequences[b][t];
-        return (tensor(ids).view(sequences.Count, length), tensor(sequences.Select(s => (long)s.Length).ToArray()));
+        var (ids, mask) = Collate.Pad(sequences, Enumerable.Range(0, sequences.Count).ToArray(), CPU);
+        return (ids, mask.sum(1, type: ScalarType.Int64));
     }
 
     /// <summary>Accuracy, macro-F1 and log-loss (rows whose label the training set never had count as wrong).</summary>
-    private static (double Accuracy, double MacroF1, double LogLoss) Evaluate(Net net, List<(int[] Ids, int Label)> rows, int classes)
+    private static (double Accuracy, double MacroF1, double LogLoss) Evaluate(Net net, List<(long[] Ids, int Label)> rows, int classes)
     {
         net.eval();
         var predicted = new int[rows.Count];
@@ -115,7 +114,7 @@ public static class GruBaseline
             {
                 using var scope = NewDisposeScope();
                 var batch = rows.Skip(start).Take(256).ToList();
-                var (ids, lengths) = Collate(batch.Select(r => r.Ids).ToList());
+                var (ids, lengths) = Pad(batch.Select(r => r.Ids).ToList());
                 var probabilities = nn.functional.softmax(net.forward(ids, lengths), 1).data<float>().ToArray();
                 for (int i = 0; i < batch.Count; i++)
                 {

@@ -227,12 +227,13 @@ internal sealed class Staircase : Encoder
         if (_spec.Attention == StaircaseAttention.Causal) allowed = allowed.logical_and(distance.ge(0).unsqueeze(0).unsqueeze(0));
         // A padded query that may attend nothing attends to itself, so no row is fully masked.
         var self = distance.eq(0).unsqueeze(0).unsqueeze(0).logical_and(windowMask.logical_not().unsqueeze(1).unsqueeze(-1));
-        allowed = allowed.logical_or(self).expand(window.shape[0], 1, w, context);
+        allowed = allowed.logical_or(self);                                              // [B, 1, w, context]
         // Only the distances this window uses (at most w + offset on either side), plus the state column: the official code
         // also slices its table; multiplying every query by all 2·MaxTokens + 1 columns cost ~25× the attention scores.
         long first = Math.Max(-(MaxDistance - 1), offset - (context - 1)) + MaxDistance - 1, last = Math.Min(MaxDistance - 1, w - 1 + offset) + MaxDistance - 1;
         var index = distance.clamp(-(MaxDistance - 1), MaxDistance - 1).add(MaxDistance - 1 - first);   // [w, context], into the slice
-        var columns = new List<Tensor> { (distanceBias ?? distanceTable)!.narrow(1, first, last - first + 1) };
+        var positions = (distanceBias ?? distanceTable)!;
+        var table = positions.narrow(1, first, last - first + 1);
         var h = window;
         var memory = cache;
         if (state is not null)
@@ -240,7 +241,7 @@ internal sealed class Staircase : Encoder
             // Context [cache, s (fixed), s (queries), window]; rows [s (queries), window]. The newest chunk reads the state as
             // it was before this step (fixed, like the cache), never the state queries, whose layers have read the whole window.
             long m = state.shape[1], b = window.shape[0];
-            columns.Add((distanceBias ?? distanceTable)!.narrow(1, StateColumn, 1));
+            table = cat([table, positions.narrow(1, StateColumn, 1)], 1);
             var stateIndex = full(1, 1, last - first + 1, dtype: ScalarType.Int64, device: device);
             var newChunk = arange(w, device: device).ge(w - _spec.ChunkSize).view(1, 1, w, 1).expand(b, 1, w, m);
             var none = zeros(b, 1, w, m, dtype: ScalarType.Bool, device: device);
@@ -254,7 +255,6 @@ internal sealed class Staircase : Encoder
             h = cat([state, window], 1);
             w += m; context += 2 * m;
         }
-        var table = columns.Count == 1 ? columns[0] : cat(columns, 1);
         var bias = distanceBias is null ? null : table.index_select(1, index.flatten()).view(1, _spec.NumberOfHeads, w, context);
         var relative = distanceTable is null ? null : new RelativeKeys(table, index);
         foreach (var block in core)
