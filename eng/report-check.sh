@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The comparison report in a real browser: samples/ModelComparison writes a report (ML.NET's classic candidates on the
-# embedded tickets: seconds), headless Chromium opens it, takes a screenshot, and this script fails when the page logs
+# sample's support mails: seconds), headless Chromium opens it, takes a screenshot, and this script fails when the page logs
 # a console error, when a section is missing, or when the charts did not render. Installs Debian's chromium if missing.
 #   bash eng/report-check.sh [report.html]   (with a file: checks that file instead of writing one)
 set -euo pipefail

@@ -3,7 +3,7 @@
 //   dotnet run --project samples/ModelComparison -c Release -- [file.tsv|file.csv] [--text Text] [--label Label]
 //       [--folds K] [--minutes M] [--models sdca,lbfgs,transformer,compact,staircase,longdoc,lightgbm] [--report report.html]
 // The file needs a header line. TSV is split on TABs without quoting (like ../shared/datasets); CSV allows quotes.
-// Without a file it uses the QuickStart's embedded tickets. --models picks the candidates (default: SDCA, L-BFGS, the
+// Without a file it uses SupportTicketRouting's real support mails. --models picks the candidates (default: SDCA, L-BFGS, the
 // Transformer, the compact transformer and the staircase; longdoc is for texts of thousands of tokens, lightgbm is
 // ML.NET's FeaturizeText + LightGbm from this sample's own package reference).
 using System.Globalization;
@@ -12,7 +12,7 @@ using Microsoft.ML.Data;
 using MLNet.DeepText;
 using Spectre.Console;
 
-string file = Path.Combine(AppContext.BaseDirectory, "tickets.csv");
+string file = Path.Combine(AppContext.BaseDirectory, "support-mail.csv");
 var named = new Dictionary<string, string>();
 for (int i = 0; i < args.Length; i++)
 {

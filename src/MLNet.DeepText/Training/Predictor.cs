@@ -23,7 +23,7 @@ internal static class Predictor
         var result = new float[sequences.Count][];
         if (sequences.Count == 0) return result;
         bool wasTraining = model.training;
-        model.eval();
+        if (wasTraining) model.eval();   // a PredictionEngine scores one row per call: skip walking the modules when already in eval mode
         try
         {
             using var _ = no_grad();
@@ -41,7 +41,7 @@ internal static class Predictor
         }
         finally
         {
-            model.train(wasTraining);
+            if (wasTraining) model.train();
         }
         return result;
     }
