@@ -11,12 +11,13 @@ namespace MLNet.DeepText.Tests;
 public class StaircaseTests
 {
     private static TextClassifier Model(StaircaseVariant variant, int chunk = 4, int steps = 3, StaircaseAttention attention = StaircaseAttention.Causal,
-        PoolingKind pooling = PoolingKind.ClassToken, int seed = 3, StaircasePositions positions = StaircasePositions.HeadBias, int stateTokens = 0)
+        PoolingKind pooling = PoolingKind.ClassToken, int seed = 3, StaircasePositions positions = StaircasePositions.HeadBias, int stateTokens = 0, int recurrentLayers = 0)
     {
         torch.manual_seed(seed);
         var model = new ClassifierSpec(new StaircaseSpec(40, MaxTokens: 64, Variant: variant, ChunkSize: chunk, Steps: steps, CacheChunks: 1,
             Width: 16, NumberOfLayers: 2, NumberOfHeads: 2, MlpRatio: 2, Attention: attention, Positions: positions,
-            ClassToken: pooling == PoolingKind.ClassToken, PaperInitialization: stateTokens > 0, StateTokens: stateTokens), 3, pooling).Build();
+            ClassToken: pooling == PoolingKind.ClassToken, PaperInitialization: stateTokens > 0, StateTokens: stateTokens,
+            RecurrentLayers: recurrentLayers), 3, pooling).Build();
         model.eval();
         using var _ = no_grad();
         foreach (var (name, p) in model.named_parameters())
@@ -75,9 +76,12 @@ public class StaircaseTests
     [InlineData(StaircaseVariant.GlobalCachedStaircase, StaircasePositions.LearnedTable)]
     [InlineData(StaircaseVariant.Staircase, StaircasePositions.HeadBias, 3)]
     [InlineData(StaircaseVariant.CachedStaircase, StaircasePositions.LearnedTable, 2)]
-    public void Causal_mode_never_looks_ahead(StaircaseVariant variant, StaircasePositions positions = StaircasePositions.HeadBias, int stateTokens = 0)
+    [InlineData(StaircaseVariant.Staircase, StaircasePositions.HeadBias, 2, 1)]
+    [InlineData(StaircaseVariant.Ladder, StaircasePositions.HeadBias, 0, 2)]
+    public void Causal_mode_never_looks_ahead(StaircaseVariant variant, StaircasePositions positions = StaircasePositions.HeadBias, int stateTokens = 0,
+        int recurrentLayers = 0)
     {
-        using var model = Model(variant, positions: positions, pooling: PoolingKind.Mean, stateTokens: stateTokens);
+        using var model = Model(variant, positions: positions, pooling: PoolingKind.Mean, stateTokens: stateTokens, recurrentLayers: recurrentLayers);
         using var _ = no_grad();
         var tokens = Tokens(24, 2);                     // 24 tokens = 6 chunks: no left padding, state i is token i's
         var changed = (long[])tokens.Clone();
@@ -139,10 +143,12 @@ public class StaircaseTests
     [InlineData(StaircaseVariant.Ladder, PoolingKind.Mean, StaircasePositions.LearnedTable)]
     [InlineData(StaircaseVariant.Staircase, PoolingKind.ClassToken, StaircasePositions.HeadBias, 3)]
     [InlineData(StaircaseVariant.GlobalCachedStaircase, PoolingKind.Mean, StaircasePositions.LearnedTable, 2)]
+    [InlineData(StaircaseVariant.Staircase, PoolingKind.ClassToken, StaircasePositions.HeadBias, 2, 1)]
+    [InlineData(StaircaseVariant.Ladder, PoolingKind.LastToken, StaircasePositions.HeadBias, 0, 1)]
     public void Padding_never_changes_a_prediction(StaircaseVariant variant, PoolingKind pooling, StaircasePositions positions = StaircasePositions.HeadBias,
-        int stateTokens = 0)
+        int stateTokens = 0, int recurrentLayers = 0)
     {
-        using var model = Model(variant, pooling: pooling, positions: positions, stateTokens: stateTokens);
+        using var model = Model(variant, pooling: pooling, positions: positions, stateTokens: stateTokens, recurrentLayers: recurrentLayers);
         using var _ = no_grad();
         var sequences = new[] { 1, 3, 4, 9, 17, 30 }.Select(n => Tokens(n, n)).ToArray();
         var (ids, mask) = Collate.Pad(sequences, Enumerable.Range(0, sequences.Length).ToArray(), CPU);

@@ -65,6 +65,13 @@ public sealed class StaircaseOptions : DeepTextOptions
     /// </summary>
     public int StateTokens { get; set; }
     /// <summary>
+    /// GRU layers that read the tokens one at a time, in order, before the staircase core, 0 to 4 (0: none). With one label
+    /// per text, this per-token gated recurrence is what learns to track a state changed many times (a running count, a
+    /// variable updated by conditional statements); the chunk-to-chunk attention path alone did not (RESULTS.md, issue 13).
+    /// Default 0.
+    /// </summary>
+    public int RecurrentLayers { get; set; }
+    /// <summary>
     /// The paper's initialisation: embeddings N(0, 1), residual outputs × 1/√(2L). Internal: benchmarks measure it
     /// (it keeps each token's identity but shrinks the end label's gradient to early chunks sevenfold per chunk).
     /// </summary>
@@ -90,6 +97,7 @@ public sealed class StaircaseOptions : DeepTextOptions
         RequireDefined(nameof(Positions), Positions);
         Probability(nameof(FeedForwardDropout), FeedForwardDropout);
         Range(nameof(StateTokens), StateTokens, 0, 64);
+        Range(nameof(RecurrentLayers), RecurrentLayers, 0, 4);
     }
 
     internal override ClassifierSpec CreateSpec(int vocabularySize, int numberOfClasses, PretrainedVectors? wordVectors) => new(
@@ -97,7 +105,7 @@ public sealed class StaircaseOptions : DeepTextOptions
             Width: Width, NumberOfLayers: NumberOfLayers, NumberOfHeads: NumberOfHeads, MlpRatio: MlpRatio, Dropout: Dropout,
             AttentionDropout: AttentionDropout, Attention: Attention, Positions: Positions, ClassToken: Pooling == PoolingKind.ClassToken,
             WordVectorSize: wordVectors?.Dimension ?? 0, FreezeWordVectors: FreezeWordVectors, PaperInitialization: PaperInitialization,
-            FeedForwardDropout: FeedForwardDropout, StateTokens: StateTokens),
+            FeedForwardDropout: FeedForwardDropout, StateTokens: StateTokens, RecurrentLayers: RecurrentLayers),
         numberOfClasses, Pooling, BagOfWordsSize: BagOfWordsSize);
 }
 

@@ -26,7 +26,8 @@ internal sealed record StaircaseSpec(
     bool FreezeWordVectors = false,
     bool PaperInitialization = false,
     double FeedForwardDropout = 0.0,
-    int StateTokens = 0) : EncoderSpec(VocabularySize)
+    int StateTokens = 0,
+    int RecurrentLayers = 0) : EncoderSpec(VocabularySize)
 {
     public override Encoder Build() => new Staircase(this);
     public override int StateWidth => Width;
@@ -57,6 +58,15 @@ internal sealed record StaircaseSpec(
 /// while the new chunk is all padding, so padding still moves nothing. The class token's final state is its own plus
 /// the mean of the final state tokens.
 /// </para>
+/// <para>
+/// A recurrent input layer (<c>RecurrentLayers</c> = R &gt; 0; our addition for one label per text): R GRU layers read
+/// the embedded tokens (layer-normalised) one at a time, in order, and their output is added to each token's embedding
+/// before the core.
+/// The paper's state is carried chunk to chunk by attention, and trained by a label at every few tokens; with one label
+/// per text that path did not learn to track (a count or a variable changed by conditional statements) in any budget we
+/// could run, while a GRU's per-token gates do (RESULTS.md, issue 13). The GRU runs over the right-padded text, so
+/// padding after a text never reaches its tokens, and it is causal.
+/// </para>
 /// </summary>
 internal sealed class Staircase : Encoder
 {
@@ -69,6 +79,8 @@ internal sealed class Staircase : Encoder
     private readonly LayerNorm finalNorm;
     private readonly Parameter? initialState;    // [M, D]
     private readonly Linear? stateGate;           // [s; u] → gate logits
+    private readonly LayerNorm? recurrenceNorm;   // the GRU reads unit-scale inputs, whatever the embeddings' initial scale
+    private readonly GRU? recurrence;              // R layers over the embedded tokens, in reading order
 
     // Real tokens (and the class token) are at most MaxTokens apart; longer distances only reach padding and are clamped.
     private int MaxDistance => _spec.MaxTokens + 1;
@@ -98,6 +110,8 @@ internal sealed class Staircase : Encoder
             stateGate.weight!.mul_(0.1);
             stateGate.bias!.fill_(-2.0);   // σ(−2) ≈ 0.12: mostly keep
         }
+        if (spec.RecurrentLayers > 0) recurrenceNorm = LayerNorm(spec.Width);
+        if (spec.RecurrentLayers > 0) recurrence = GRU(spec.Width, spec.Width, numLayers: spec.RecurrentLayers, batchFirst: true);
         finalNorm = LayerNorm(spec.Width);
         RegisterComponents();
     }
@@ -111,16 +125,29 @@ internal sealed class Staircase : Encoder
     /// </summary>
     public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {
-        var (leftIds, mask) = AlignRight(ids, paddingMask);
-        var x = embeddingDropout.forward(embedding.forward(leftIds));
+        var (leftIds, mask, rightIds, source) = AlignRight(ids, paddingMask);
+        var x = embedding.forward(leftIds);
+        if (recurrence is not null)
+        {
+            // Read in order over the right-padded text (padding comes after every real token), then moved like the ids.
+            var e = embedding.forward(rightIds);
+            var read = e.add(recurrence.forward(recurrenceNorm!.forward(e)).Item1);
+            var moved = read.gather(1, source.clamp(0, read.shape[1] - 1).unsqueeze(2).expand(-1, -1, read.shape[2]));
+            x = moved.where(mask.unsqueeze(2), x);
+        }
+        x = embeddingDropout.forward(x);
         var states = finalNorm.forward(_spec.Variant == StaircaseVariant.Ladder ? Ladder(x, mask) : Stairs(x, mask));
         if (!_spec.ClassToken) return (states, mask);
         long last = states.shape[1] - 1;
         return (cat([states.narrow(1, last, 1), states.narrow(1, 0, last)], 1), cat([mask.narrow(1, last, 1), mask.narrow(1, 0, last)], 1));
     }
 
-    /// <summary>Moves each right-padded sequence (plus the class token, if read) to the right end of a [B, T'] tensor, T' a multiple of the chunk size (the Ladder: no rounding).</summary>
-    private (Tensor Ids, Tensor Mask) AlignRight(Tensor ids, Tensor paddingMask)
+    /// <summary>
+    /// Moves each right-padded sequence (plus the class token, if read) to the right end of a [B, T'] tensor, T' a
+    /// multiple of the chunk size (the Ladder: no rounding). Also returns the right-padded ids with the class token and,
+    /// for each aligned position, the position it came from there.
+    /// </summary>
+    private (Tensor Ids, Tensor Mask, Tensor RightIds, Tensor Source) AlignRight(Tensor ids, Tensor paddingMask)
     {
         bool classToken = _spec.ClassToken;
         var lengths = paddingMask.sum(1, type: ScalarType.Int64);                              // [B]
@@ -135,7 +162,7 @@ internal sealed class Staircase : Encoder
         var source = arange(total, device: ids.device).unsqueeze(0).sub(total).add(realLengths.unsqueeze(1));   // [B, T']
         var valid = source.ge(0);
         var gathered = withClass.gather(1, source.clamp(0, withClass.shape[1] - 1));
-        return (gathered.where(valid, zeros_like(gathered)), valid);
+        return (gathered.where(valid, zeros_like(gathered)), valid, withClass, source);
     }
 
     /// <summary>Staircase and its cached variants: one core call per step over [cache, in-flight chunks, new chunk].</summary>
