@@ -70,7 +70,7 @@ public class OptionsReachTheModelTests
         { "Staircase", "Positions", StaircasePositions.LearnedTable, null },
         { "Staircase", "FeedForwardDropout", 0.4, null },
         { "Staircase", "StateTokens", 2, null },
-        { "Staircase", "RecurrentLayers", 2, null },
+        { "Staircase", "RecurrentLayers", 0, null },
         // LongDocument
         { "LongDocument", "Mode", LongDocumentMode.HeadTail, null },
         { "LongDocument", "ChunkTokens", 24, null },
