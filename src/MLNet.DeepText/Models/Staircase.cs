@@ -61,9 +61,9 @@ internal sealed record StaircaseSpec(
 /// <para>
 /// A recurrent input layer (<c>RecurrentLayers</c> = R &gt; 0; our addition for one label per text): R GRU layers read
 /// the embedded tokens (layer-normalised) one at a time, in order, and their output is added to each token's embedding
-/// before the core. The paper's state is carried chunk to chunk by attention, and trained by a label at every few tokens; with one label
-/// per text that path did not learn to track (a count or a variable changed by conditional statements) in any budget we
-/// could run, while a GRU's per-token gates do (RESULTS.md, issue 13). The GRU runs over the right-padded text, so
+/// before the core. The paper's state is carried chunk to chunk by attention, and trained by a label at every few
+/// tokens; with one label per text that path did not learn to track (a count or a variable changed by conditional
+/// statements) in any budget we could run, while a GRU's per-token gates do (RESULTS.md, issue 13). The GRU runs over the right-padded text, so
 /// padding after a text never reaches its tokens, and it is causal. Fed the raw embeddings (N(0, 0.02)) instead of
 /// normalised ones, the GRU barely saw the tokens and did not learn either.
 /// </para>

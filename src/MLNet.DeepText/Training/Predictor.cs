@@ -23,7 +23,7 @@ internal static class Predictor
         var result = new float[sequences.Count][];
         if (sequences.Count == 0) return result;
         bool wasTraining = model.training;
-        if (wasTraining) model.eval();   // a PredictionEngine scores one row per call: skip walking the modules when already in eval mode
+        model.eval();
         try
         {
             using var _ = no_grad();
@@ -41,7 +41,7 @@ internal static class Predictor
         }
         finally
         {
-            if (wasTraining) model.train();
+            model.train(wasTraining);
         }
         return result;
     }
