@@ -16,8 +16,9 @@ using TorchSharp;
 //   compare --data <dir> [--models sdca,longdoc-minilm,...] [--folds K] [--train-size N] [the run options]
 //         CompareModels on train.tsv (holdout or K folds) with the weighted ensemble; prints the leaderboard, then scores the
 //         refitted best model (single or ensemble) on test.tsv.
-//   latency --data <dir> [--model compact] [--rows N]
+//   latency --data <dir> [--model compact] [--rows N] [--breakdown true]
 //         Trains the model, then times PredictionEngine.Predict on N test rows one by one: median and p99.
+//         --breakdown true: where the time goes (tokenizing, forward pass by length, weight matrices, bfloat16 vs float32).
 //   vartrack [--train 20000] [--test 2000] [--statements 30-50] [--if-probability 0.25] [--layers 2] [--steps 2] [--chunk 16] [--width 128] [--models staircase,transformer,transformer-compute,ladder,gru] [--defaults true] [--max-epochs N] [--budget-minutes 20] [--seed N]
 //         The paper's tracking claim at equal compute: writes VarTrack train/test TSVs (different seeds), then trains the staircase
 //         (L layers, N steps, chunk C), a TransformerEncoder with the same parameters (L layers), one with the same compute
@@ -528,8 +529,68 @@ static int Latency(Dictionary<string, string> a)
     double meanTokens = rows.Average(r => r.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
     Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(a["data"]))} | {ModelName(model)} | {rows.Count:N0} | {meanTokens:F0} | " +
         $"{Quantile(0.5):F2} | {Quantile(0.99):F2} | {times[^1]:F2} |");
-    engine.Dispose();
+    if (a.GetValueOrDefault("breakdown") == "true") LatencyBreakdown(((TransformerChain<ITransformer>)fitted).LastTransformer as DeepTextTransformer
+        ?? throw new InvalidOperationException("--breakdown needs a DeepText model."), rows.Select(r => r.Text).ToList());
+    engine.Dispose();   // disposes the model too (ML.NET's PredictionEngine owns its transformer by default)
     return 0;
+}
+
+/// <summary>
+/// Where a prediction's time goes, each stage timed on the same texts one by one (median ms): tokenizing; the model's
+/// forward pass at 2, 16, 32 and 64 tokens (a large cost at 2 tokens is a fixed cost, not compute); the encoder's weight
+/// matrices applied to 37 tokens, all of them (read from memory), one of them as often (cache-resident), and all of them
+/// in bfloat16; and the scoring path with float32 and with bfloat16 products, with how often their classes agree.
+/// </summary>
+static void LatencyBreakdown(DeepTextTransformer deep, List<string> texts)
+{
+    var sequences = texts.Select(t => deep.Encoder.ToModelIds(deep.Encoder.Tokenize(t))).ToList();
+    double Median(Action<int> stage)
+    {
+        for (int i = 0; i < 50; i++) stage(i);   // warm-up
+        var ms = new List<double>();
+        var clock = new Stopwatch();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            using var _ = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            clock.Restart();
+            stage(i);
+            ms.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        ms.Sort();
+        return ms[ms.Count / 2];
+    }
+    double tokenize = Median(i => deep.Encoder.ToModelIds(deep.Encoder.Tokenize(texts[i])));
+    deep.Model.eval();
+    double ForwardOf(int length) => Median(i =>
+    {
+        var ids = Enumerable.Range(0, length).Select(j => sequences[i][j % sequences[i].Length]).ToArray();
+        var (batch, mask) = MLNet.DeepText.Training.Collate.Pad([ids], [0], deep.Device);
+        deep.Model.forward(batch, mask);
+    });
+    var matrices = deep.Model.named_parameters().Where(p => p.parameter.dim() == 2 && !p.name.Contains("embeddings")).Select(p => p.parameter).ToList();
+    var square = matrices.First(m => m.shape[0] == m.shape[1]);
+    var halves = matrices.Select(m => m.to(torch.bfloat16).DetachFromDisposeScope()).ToList();
+    double all = Median(_ => { foreach (var w in matrices) torch.nn.functional.linear(torch.ones(1, 37, w.shape[1]), w); });
+    double one = Median(_ => { foreach (var w in matrices) torch.nn.functional.linear(torch.ones(1, 37, square.shape[1]), square); });
+    double allHalf = Median(_ => { foreach (var w in halves) torch.nn.functional.linear(torch.ones(1, 37, w.shape[1], dtype: torch.bfloat16), w); });
+    foreach (var h in halves) h.Dispose();
+    (float[][] Probabilities, double Ms) Scoring(bool bfloat16)
+    {
+        deep.Model.UseBFloat16Inference(bfloat16);
+        return (MLNet.DeepText.Training.Predictor.PredictProbabilities(deep.Model, sequences, 64, deep.Device),
+            Median(i => MLNet.DeepText.Training.Predictor.PredictProbabilities(deep.Model, [sequences[i]], 64, deep.Device)));
+    }
+    var (full, fullMs) = Scoring(false);
+    var (low, lowMs) = Scoring(true);
+    int Argmax(float[] p) => Array.IndexOf(p, p.Max());
+    Console.WriteLine($"tokenize {tokenize:F3} ms; forward at 2 / 16 / 32 / 64 tokens {ForwardOf(2):F2} / {ForwardOf(16):F2} / {ForwardOf(32):F2} / {ForwardOf(64):F2} ms " +
+        $"(mean text {sequences.Average(s => s.Length):F1} tokens, {torch.get_num_threads()} threads)");
+    Console.WriteLine($"{matrices.Count} weight matrices ({matrices.Sum(m => m.numel()) * 4 / 1e6:F1} MB) on 37 tokens: {all:F2} ms; one {square.shape[0]}×{square.shape[1]} matrix {matrices.Count} times {one:F2} ms; " +
+        $"all in bfloat16 {allHalf:F2} ms");
+    Console.WriteLine($"scoring one text: float32 {fullMs:F2} ms, bfloat16 products {lowMs:F2} ms; same class for {full.Zip(low).Count(x => Argmax(x.First) == Argmax(x.Second))} of {full.Length} texts, " +
+        $"largest probability difference {full.Zip(low).Max(x => x.First.Zip(x.Second).Max(y => Math.Abs(y.First - y.Second))):F4}");
+    deep.Model.UseBFloat16Inference(deep.BFloat16Scoring && MLNet.DeepText.Training.DeviceSelector.HasFastBFloat16(deep.Device));
 }
 
 /// <summary>Train (optionally a seeded random subset of <c>--train-size</c> rows), test, and the label-key mapping fitted on all training rows.</summary>

@@ -102,6 +102,7 @@ public class OptionsReachTheModelTests
         "Device", "PredictionBatchSize",                     // DeviceAndSchemaTests; padding invariance (batching changes nothing)
         "Progress", "ProgressEverySteps", "CancellationToken", // TrainingTests
         "WordVectorFile", "FreezeWordVectors",               // WordVectorTests (every family)
+        "BFloat16Scoring",                                   // PretrainedTransformerTests (only BERT encoders have the path)
     ];
 
     private static readonly List<Ticket> TrainRows = Synthetic.Tickets(120, seed: 21);

@@ -65,6 +65,36 @@ public class PretrainedTransformerTests
     }
 
     [Fact]
+    public void BFloat16_scoring_stays_near_float32_and_its_setting_is_saved_with_the_model()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Synthetic.Tickets(200, seed: 1));
+        var sequences = Synthetic.Tickets(60, seed: 2).Select(t => t.Text).ToList();
+        using var model = (IDisposable)Pipeline(ml, Tiny(o => { o.MaxEpochs = 3; o.BFloat16Scoring = false; })).Fit(train);
+        var trained = ((IEnumerable<ITransformer>)model).OfType<DeepTextTransformer>().Single();
+        Assert.False(trained.BFloat16Scoring);
+        var float32 = trained.PredictProbabilities(sequences);
+
+        // The bfloat16 path, whatever this CPU (the option turns it on only where it is fast): close, not equal.
+        trained.Model.UseBFloat16Inference(true);
+        var bfloat16 = trained.PredictProbabilities(sequences);
+        double largest = float32.Zip(bfloat16).Max(p => p.First.Zip(p.Second).Max(x => Math.Abs(x.First - x.Second)));
+        Assert.InRange(largest, 1e-7, 0.02);
+        trained.Model.UseBFloat16Inference(false);
+        Assert.Equal(float32, trained.PredictProbabilities(sequences));
+
+        foreach (bool setting in new[] { false, true })
+        {
+            using var saved = new MemoryStream();
+            using var withSetting = (IDisposable)Pipeline(ml, Tiny(o => { o.MaxEpochs = 1; o.BFloat16Scoring = setting; })).Fit(train);
+            ml.Model.Save((ITransformer)withSetting, train.Schema, saved);
+            saved.Position = 0;
+            using var loaded = (IDisposable)ml.Model.Load(saved, out _);
+            Assert.Equal(setting, ((IEnumerable<ITransformer>)loaded).OfType<DeepTextTransformer>().Single().BFloat16Scoring);
+        }
+    }
+
+    [Fact]
     public void A_frozen_encoder_keeps_its_weights_and_only_the_head_learns()
     {
         var ml = new MLContext(seed: 1);

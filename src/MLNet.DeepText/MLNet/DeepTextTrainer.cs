@@ -139,7 +139,8 @@ public sealed class DeepTextTrainer<TOptions> : IEstimator<DeepTextTransformer> 
             var summary = trainer.Train(model, train, validation);
             Info(channel, $"Training done: best epoch {summary.BestEpoch} of {summary.EpochsRun}, {(summary.BestValidationAccuracy is { } accuracy ? $"validation accuracy {accuracy:F4}" : "no validation data: kept the epoch with the lowest training loss")}, {summary.Elapsed.TotalSeconds:F1}s.");
             return new DeepTextTransformer(model, spec, encoder, device, LabelKeyValues.FromColumn(labelColumn),
-                o.TextColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, o.PredictionBatchSize, summary, inputIsKeys: keys);
+                o.TextColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, o.PredictionBatchSize, summary, inputIsKeys: keys,
+                bfloat16Scoring: o.BFloat16Scoring);
         }
         catch
         {

@@ -43,6 +43,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     public string ScoreColumnName { get; }
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     public int PredictionBatchSize { get; }
+    /// <summary>Whether scoring may compute in bfloat16 where the CPU has bfloat16 instructions (<see cref="DeepTextOptions.BFloat16Scoring"/>).</summary>
+    public bool BFloat16Scoring { get; }
     /// <summary>Number of classes (the label key's cardinality).</summary>
     public int NumberOfClasses => Spec.NumberOfClasses;
     /// <summary>Trainable parameters of the model.</summary>
@@ -68,7 +70,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
 
     internal DeepTextTransformer(TextClassifier model, ClassifierSpec spec, TextEncoder encoder, Device device,
         LabelKeyValues? labelKeyValues, string textColumn, string predictedLabelColumn, string scoreColumn,
-        int predictionBatchSize, TrainingSummary? summary, string? embeddingColumn = null, bool inputIsKeys = false)
+        int predictionBatchSize, TrainingSummary? summary, string? embeddingColumn = null, bool inputIsKeys = false, bool bfloat16Scoring = false)
     {
         Model = model;
         Spec = spec;
@@ -83,7 +85,9 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         EmbeddingColumnName = embeddingColumn;
         InputIsKeys = inputIsKeys;
         _embeddingSize = new(() => Score([[]], embedding: true)[0].Length);
+        BFloat16Scoring = bfloat16Scoring;
         Model.eval();
+        Model.UseBFloat16Inference(bfloat16Scoring && DeviceSelector.HasFastBFloat16(device));
     }
 
     /// <summary>
@@ -109,7 +113,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         }
         copy.to(Device);
         return new DeepTextTransformer(copy, Spec, Encoder, Device, LabelKeyValues, inputColumnName ?? TextColumnName,
-            PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, outputColumnName, InputIsKeys);
+            PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, outputColumnName, InputIsKeys, BFloat16Scoring);
     }
 
     /// <summary>Class probabilities for each text (null = empty text), in order, batched.</summary>
@@ -185,7 +189,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
     private sealed record Metadata(string Spec, string TokenizerName, int MaxTokens, TruncationPolicy Truncation,
         string TextColumnName, string PredictedLabelColumnName, string ScoreColumnName, int PredictionBatchSize, TrainingSummary? Summary,
         string? EmbeddingColumnName = null, bool InputIsKeys = false, string? SpecAssembly = null, string? TokenizerAssembly = null,
-        bool HasTokenizerData = false);
+        bool HasTokenizerData = false, bool BFloat16Scoring = false);
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
@@ -193,7 +197,7 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
         var metadata = new Metadata(Spec.ToJson(), Encoder.TokenizerName, Encoder.MaxTokens, Encoder.Truncation,
             TextColumnName, PredictedLabelColumnName, ScoreColumnName, PredictionBatchSize, TrainingSummary, EmbeddingColumnName, InputIsKeys,
             Spec.Encoder.GetType().Assembly == typeof(DeepTextTransformer).Assembly ? null : Spec.Encoder.GetType().Assembly.GetName().Name,
-            DeepTextTokenizers.Package(Encoder.TokenizerName)?.GetName().Name, tokenizerData is not null);
+            DeepTextTokenizers.Package(Encoder.TokenizerName)?.GetName().Name, tokenizerData is not null, BFloat16Scoring);
         var header = Bytes(w =>
         {
             w.Write(JsonSerializer.Serialize(metadata));
@@ -270,7 +274,8 @@ public sealed class DeepTextTransformer : ITransformer, IDisposable
             throw CheckedModelEntries.Damaged(ctx, WeightsEntry, $"its weights do not fit the saved {spec.Kind} architecture ({e.Message})", e);
         }
         return new DeepTextTransformer(model, spec, encoder, device, keyValues, metadata.TextColumnName,
-            metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary, metadata.EmbeddingColumnName, metadata.InputIsKeys);
+            metadata.PredictedLabelColumnName, metadata.ScoreColumnName, metadata.PredictionBatchSize, metadata.Summary, metadata.EmbeddingColumnName, metadata.InputIsKeys,
+            metadata.BFloat16Scoring);
     }
 
     /// <summary>

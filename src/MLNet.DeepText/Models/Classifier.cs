@@ -127,6 +127,9 @@ internal sealed class TextClassifier : Module<Tensor, Tensor, Tensor>
         if (_spec.FreezeEncoder) encoder.eval();
     }
 
+    /// <inheritdoc cref="Encoder.UseBFloat16Inference"/>
+    public void UseBFloat16Inference(bool on) => encoder.UseBFloat16Inference(on);
+
     /// <summary>The factor on the learning rate of the parameter named <paramref name="parameterName"/>: the encoder's own inside it (usually 1).</summary>
     public double LearningRateScale(string parameterName) =>
         parameterName.StartsWith("encoder.", StringComparison.Ordinal) ? encoder.LearningRateScale(parameterName["encoder.".Length..]) : _spec.HeadLearningRateScale;

@@ -24,6 +24,12 @@ internal abstract class Encoder : Module<Tensor, Tensor, (Tensor States, Tensor 
     public virtual double LearningRateScale(string parameterName) => 1.0;
 
     /// <summary>
+    /// Whether evaluation mode computes the large matrix products in bfloat16, from copies of the weights as they are
+    /// now (<paramref name="on"/>), or in float32. Only encoders that gain from it have such a path; the rest ignore it.
+    /// </summary>
+    public virtual void UseBFloat16Inference(bool on) { }
+
+    /// <summary>
     /// Keeps the pretrained weights as they are, but for the top <paramref name="trainableTopLayers"/> layers. An
     /// encoder without layers to tell apart only freezes whole (<paramref name="trainableTopLayers"/> 0).
     /// </summary>

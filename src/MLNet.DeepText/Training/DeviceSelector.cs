@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,5 +29,17 @@ internal static class DeviceSelector
             log?.Invoke($"GPU {gpuDeviceId} requested but CUDA is not available; training on the CPU.");
         }
         return CPU;
+    }
+
+    /// <summary>
+    /// Whether matrix products in bfloat16 are fast on <paramref name="device"/>: a CPU with AVX-512 BF16 or AMX-BF16
+    /// instructions (CPUID leaf 7), which libtorch's bfloat16 GEMM uses; elsewhere it emulates them, slower than float32.
+    /// </summary>
+    public static bool HasFastBFloat16(Device device)
+    {
+        if (device.type != DeviceType.CPU || !X86Base.IsSupported || !Avx512F.IsSupported) return false;
+        bool avx512Bf16 = (X86Base.CpuId(7, 1).Eax & (1 << 5)) != 0;
+        bool amxBf16 = (X86Base.CpuId(7, 0).Edx & (1 << 22)) != 0;
+        return avx512Bf16 || amxBf16;
     }
 }
