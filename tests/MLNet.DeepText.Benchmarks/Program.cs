@@ -124,8 +124,24 @@ static int RunOne(Dictionary<string, string> a)
         $"{metrics.MicroAccuracy:F4} | {metrics.MacroF1():F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | " +
         $"{(summary is null ? "" : summary.EpochsRun.ToString())} | {(progress.Last is { } last ? last.TokensPerSecond.ToString("F0") : "")} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
+    if (a.GetValueOrDefault("vartrack") == "true") VarTrackErrors(ml, scored, Path.Combine(dir, "test.tsv"));
     (fitted as IDisposable)?.Dispose();
     return 0;
+}
+
+/// <summary>
+/// Where a VarTrack model's errors are (to standard error): its accuracy on the test programs whose answer the rule
+/// "skip every conditional" gets right, and on those where only evaluating a conditional gives the answer.
+/// </summary>
+static void VarTrackErrors(MLContext ml, IDataView scored, string testFile)
+{
+    var predicted = ml.Transforms.Conversion.MapKeyToValue("PredictedValue", "PredictedLabel").Fit(scored).Transform(scored)
+        .GetColumn<string>("PredictedValue").ToList();
+    var rows = TsvData.Read(testFile);
+    var groups = rows.Select((r, i) => (SkipRuleRight: MLNet.DeepText.Synthetic.VarTrack.Run(r.Text, MLNet.DeepText.Synthetic.VarTrack.ConditionalRule.SkipAll) == r.Label,
+        Right: predicted[i] == r.Label)).GroupBy(x => x.SkipRuleRight).ToDictionary(g => g.Key, g => (Count: g.Count(), Accuracy: g.Average(x => x.Right ? 1.0 : 0.0)));
+    string Part(bool key) => groups.TryGetValue(key, out var g) ? $"{g.Accuracy:F4} on {g.Count:N0} programs" : "no programs";
+    Console.Error.WriteLine($"VarTrack errors: accuracy {Part(true)} the skip-every-conditional rule answers right, {Part(false)} it answers wrong");
 }
 
 /// <summary>The GRU yardstick (<see cref="GruBaseline"/>): --width 128, 2 layers, --lr 2e-3, --batch 32, --max-epochs 100, --budget-minutes 20.</summary>
@@ -232,6 +248,7 @@ static int VarTrackBenchmark(Dictionary<string, string> a)
         failures += RunChild(passOn.Concat(new Dictionary<string, string>
         {
             ["data"] = dir, ["model"] = model == "transformer-compute" ? "transformer" : model, ["name"] = name, ["set"] = set + extra, ["gru-width"] = width.ToString(),
+            ["vartrack"] = "true",
         })) != 0 ? 1 : 0;
     }
     Directory.Delete(dir, recursive: true);
