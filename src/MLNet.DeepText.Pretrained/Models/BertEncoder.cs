@@ -43,15 +43,6 @@ internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor?, Tensor>
         return scope.MoveToOuter(x);
     }
 
-    /// <summary>
-    /// In evaluation mode, whether the layers' matrix products run in bfloat16 (with float32 inputs to every norm,
-    /// softmax and residual sum) from bfloat16 copies of the current weights; see <see cref="BertLayer.UseBFloat16"/>.
-    /// </summary>
-    public void UseBFloat16(bool on)
-    {
-        foreach (var layer in encoder.Layers) layer.UseBFloat16(on);
-    }
-
     /// <summary>Copies weights (HF names, PyTorch layout) into the parameters; every parameter must be given, with its exact shape.</summary>
     public void LoadWeights(IReadOnlyDictionary<string, (long[] Shape, float[] Data)> weights)
     {
@@ -103,8 +94,6 @@ sealed class BertStack : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public IEnumerable<BertLayer> Layers => layer;
-
     public override Tensor forward(Tensor x, Tensor mask)
     {
         foreach (var l in layer) x = l.forward(x, mask);
@@ -113,7 +102,7 @@ sealed class BertStack : Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>One post-norm layer; parameter names attention.self.{query,key,value}, attention.output.{dense,LayerNorm}, intermediate.dense, output.{dense,LayerNorm}.</summary>
-sealed class BertLayer : Module<Tensor, Tensor, Tensor>
+sealed class BertLayer : Module<Tensor, Tensor, Tensor>, IBFloat16Path
 {
     readonly Linear query, key, value, attnDense, interDense, outDense;
     readonly LayerNorm attnNorm, outNorm;
@@ -139,7 +128,8 @@ sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
-    /// Takes bfloat16 copies of the six matrices and their biases for evaluation mode (<paramref name="on"/>), or drops them.
+    /// Takes bfloat16 copies of the six matrices and their biases for evaluation mode (<paramref name="on"/>), or drops them;
+    /// norms, softmax, GELU and residual sums stay float32.
     /// Single-text scoring is bound by reading the weights (42 MB in float32 for MiniLM) and by small matrix products;
     /// on CPUs with bfloat16 instructions half the bytes take less than half the time (RESULTS.md, issue 12).
     /// Training mode always computes in float32 from the parameters. The copies do not follow later changes of the

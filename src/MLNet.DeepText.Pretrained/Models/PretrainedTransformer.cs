@@ -44,8 +44,6 @@ internal sealed class PretrainedTransformer : Encoder
             p.requires_grad = trainable.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
     }
 
-    public override void UseBFloat16Inference(bool on) => bert.UseBFloat16(on);
-
     /// <summary>The BERT encoder (its parameters are named as in HuggingFace's BertModel, under "bert.").</summary>
     public BertEncoder Bert => bert;
 

@@ -127,8 +127,15 @@ internal sealed class TextClassifier : Module<Tensor, Tensor, Tensor>
         if (_spec.FreezeEncoder) encoder.eval();
     }
 
-    /// <inheritdoc cref="Encoder.UseBFloat16Inference"/>
-    public void UseBFloat16Inference(bool on) => encoder.UseBFloat16Inference(on);
+    /// <summary>
+    /// Whether evaluation mode computes the large matrix products in bfloat16, from copies of the weights as they are
+    /// now (<paramref name="on"/>), or in float32: every module with such a path (<see cref="IBFloat16Path"/>), wherever
+    /// it sits in the encoder; the rest of the model is float32 either way.
+    /// </summary>
+    public void UseBFloat16Inference(bool on)
+    {
+        foreach (var module in modules().OfType<IBFloat16Path>()) module.UseBFloat16(on);
+    }
 
     /// <summary>The factor on the learning rate of the parameter named <paramref name="parameterName"/>: the encoder's own inside it (usually 1).</summary>
     public double LearningRateScale(string parameterName) =>

@@ -13,6 +13,13 @@ namespace MLNet.DeepText.Models;
 /// hierarchical encoder returns one state per chunk). An encoder with a class token returns its state first.
 /// Heads, pooling and side paths belong to <see cref="TextClassifier"/>, so they are written once for every family.
 /// </summary>
+/// <summary>A module whose evaluation mode can compute its large matrix products in bfloat16 (a pretrained BERT layer).</summary>
+internal interface IBFloat16Path
+{
+    /// <summary>Takes bfloat16 copies of the weights as they are now (<paramref name="on"/>), or drops them (float32).</summary>
+    void UseBFloat16(bool on);
+}
+
 internal abstract class Encoder : Module<Tensor, Tensor, (Tensor States, Tensor Mask)>
 {
     protected Encoder(string name) : base(name) { }
@@ -22,12 +29,6 @@ internal abstract class Encoder : Module<Tensor, Tensor, (Tensor States, Tensor 
 
     /// <summary>The factor on the learning rate of the encoder's parameter <paramref name="parameterName"/> (named within the encoder). Default 1.</summary>
     public virtual double LearningRateScale(string parameterName) => 1.0;
-
-    /// <summary>
-    /// Whether evaluation mode computes the large matrix products in bfloat16, from copies of the weights as they are
-    /// now (<paramref name="on"/>), or in float32. Only encoders that gain from it have such a path; the rest ignore it.
-    /// </summary>
-    public virtual void UseBFloat16Inference(bool on) { }
 
     /// <summary>
     /// Keeps the pretrained weights as they are, but for the top <paramref name="trainableTopLayers"/> layers. An

@@ -109,8 +109,6 @@ internal sealed class LongDocument : Encoder
     /// <summary>The chunk encoder shared by all chunks (masked-token pretraining trains it alone).</summary>
     internal Encoder ChunkEncoder => chunkEncoder;
 
-    public override void UseBFloat16Inference(bool on) => chunkEncoder.UseBFloat16Inference(on);
-
     /// <summary>The pretrained chunk encoder's layers learn at a tenth of the rate (5e-5 at the default 5e-4: BERT fine-tuning's rate).</summary>
     public override double LearningRateScale(string parameterName) =>
         _spec.PretrainedChunkEncoder is not null && parameterName.StartsWith("chunkEncoder.", StringComparison.Ordinal) ? 0.1 : 1.0;
