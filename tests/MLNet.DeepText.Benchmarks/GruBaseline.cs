@@ -10,7 +10,7 @@ namespace MLNet.DeepText.Benchmarks;
 /// The recurrent peer the staircase must match on state tracking: word embedding, a 2-layer GRU, and a linear layer on
 /// the top layer's state at the last real token. Written here rather than as a DeepText family because it is only a
 /// yardstick: whitespace tokens, a vocabulary from the training rows, Adam with gradient clipping, 10% of the training
-/// rows held out for early stopping on accuracy (patience 5), and a wall-clock budget.
+/// rows held out for early stopping on accuracy (patience 5 by default), and a wall-clock budget.
 /// </summary>
 public static class GruBaseline
 {
@@ -38,8 +38,8 @@ public static class GruBaseline
     }
 
     /// <summary>Trains on <paramref name="train"/>, evaluates on <paramref name="test"/> and returns the table row's figures.</summary>
-    public static (double Accuracy, double MacroF1, double LogLoss, double TrainSeconds, int Epochs, double TokensPerSecond, double PredictionsPerSecond, long Parameters)
-        Run(List<Row> train, List<Row> test, int width, int layers, int maxEpochs, double budgetMinutes, double learningRate, int batchSize, int seed)
+    public static (double Accuracy, double MacroF1, double LogLoss, double TrainSeconds, int Epochs, double TokensPerSecond, double PredictionsPerSecond, long Parameters, string[] Predicted)
+        Run(List<Row> train, List<Row> test, int width, int layers, int maxEpochs, double budgetMinutes, double learningRate, int batchSize, int seed, int patience = 5)
     {
         torch.manual_seed(seed);
         var rng = new Random(seed);
@@ -79,7 +79,7 @@ public static class GruBaseline
                 optimizer.step();
                 tokens += batch.Sum(i => fit[i].Ids.Length);
             }
-            var (accuracy, _, _) = Evaluate(net, validation, labels.Count);
+            var (accuracy, _, _, _) = Evaluate(net, validation, labels.Count);
             Console.Error.WriteLine($"GRU epoch {epoch}: validation accuracy {accuracy:F4}, {clock.Elapsed.TotalSeconds:F0} s");
             if (accuracy > bestAccuracy)
             {
@@ -87,13 +87,15 @@ public static class GruBaseline
                 if (best is not null) foreach (var t in best.Values) t.Dispose();
                 best = net.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
             }
-            else if (++sinceBest >= 5) { epoch++; break; }
+            else if (++sinceBest >= patience) { epoch++; break; }
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
         if (best is not null) { net.load_state_dict(best); foreach (var t in best.Values) t.Dispose(); }
         clock.Restart();
-        var (testAccuracy, macroF1, logLoss) = Evaluate(net, testSet, labels.Count);
-        return (testAccuracy, macroF1, logLoss, trainSeconds, epoch - 1, tokens / trainSeconds, testSet.Count / clock.Elapsed.TotalSeconds, parameters);
+        var (testAccuracy, macroF1, logLoss, predicted) = Evaluate(net, testSet, labels.Count);
+        var names = labels.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
+        return (testAccuracy, macroF1, logLoss, trainSeconds, epoch - 1, tokens / trainSeconds, testSet.Count / clock.Elapsed.TotalSeconds, parameters,
+            predicted.Select(c => names[c]).ToArray());
     }
 
     /// <summary>Right-padded ids [B, T] and each row's length [B].</summary>
@@ -103,8 +105,8 @@ public static class GruBaseline
         return (ids, mask.sum(1, type: ScalarType.Int64));
     }
 
-    /// <summary>Accuracy, macro-F1 and log-loss (rows whose label the training set never had count as wrong).</summary>
-    private static (double Accuracy, double MacroF1, double LogLoss) Evaluate(Net net, List<(long[] Ids, int Label)> rows, int classes)
+    /// <summary>Accuracy, macro-F1, log-loss (rows whose label the training set never had count as wrong) and each row's predicted class.</summary>
+    private static (double Accuracy, double MacroF1, double LogLoss, int[] Predicted) Evaluate(Net net, List<(long[] Ids, int Label)> rows, int classes)
     {
         net.eval();
         var predicted = new int[rows.Count];
@@ -133,6 +135,6 @@ public static class GruBaseline
             int fn = rows.Where((r, i) => r.Label == c && predicted[i] != c).Count();
             f1Sum += tp == 0 ? 0 : 2.0 * tp / (2 * tp + fp + fn);
         }
-        return (rows.Where((r, i) => r.Label == predicted[i]).Count() / (double)rows.Count, f1Sum / classes, logLoss / rows.Count);
+        return (rows.Where((r, i) => r.Label == predicted[i]).Count() / (double)rows.Count, f1Sum / classes, logLoss / rows.Count, predicted);
     }
 }

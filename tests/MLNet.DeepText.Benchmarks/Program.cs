@@ -9,7 +9,7 @@ using MLNet.DeepText.Models;
 using TorchSharp;
 
 // Benchmarks for MLNet.DeepText.
-//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,longdoc-minilm [--fine-tuned-layers N],transformer,pretrained,pretrained-frozen,sdca,minilm-sdca,minilm-ngrams-sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--word-vectors minilm|FILE] [--seed N]
+//   run   --data <dir with train.tsv, test.tsv> [--models compact,staircase,ladder,longdoc,longdoc-headtail,longdoc-minilm [--fine-tuned-layers N],transformer,pretrained,pretrained-frozen,sdca,minilm-sdca,minilm-ngrams-sdca] [--shorten stopwords,punctuation,rare:N,recurring] [--train-size N] [--max-epochs N] [--lr X] [--batch N] [--max-tokens N] [--patience N] [--set Option=Value,...] [--word-vectors minilm|FILE] [--chunks N] [--seed N]
 //         Trains each model in its own child process (so peak memory is per model) and prints markdown rows.
 //         --train-size N trains on a seeded random N rows of train.tsv (label keys still come from all of it).
 //   tasks  Prints the synthetic tasks' shortcut accuracies and lengths (VarTrack at 10–20, 30–50 and 100–150 statements).
@@ -120,11 +120,13 @@ static int RunOne(Dictionary<string, string> a)
         int features = ((VectorDataViewType)scored.Schema["Features"].Type).Size;
         parameters = (long)(features + 1) * metrics.PerClassLogLoss.Count;
     }
-    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {a.GetValueOrDefault("name", ModelName(model) + (a.TryGetValue("word-vectors", out var wv) ? $" + {(wv == "minilm" ? "MiniLM" : Path.GetFileNameWithoutExtension(wv))} vectors" : "") + (a.TryGetValue("shorten", out var rules) ? $" + ShortenText({rules})" : ""))} | " +
+    Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {trainRows:N0} | {a.GetValueOrDefault("name", ModelName(model) + (a.TryGetValue("word-vectors", out var wv) ? $" + {(wv == "minilm" ? "MiniLM" : Path.GetFileNameWithoutExtension(wv))} vectors" : "") + (a.TryGetValue("shorten", out var rules) ? $" + ShortenText({rules})" : "") + (a.TryGetValue("chunks", out var chunks) ? $" ({chunks} chunks)" : ""))} | " +
         $"{metrics.MicroAccuracy:F4} | {metrics.MacroF1():F4} | {metrics.LogLoss:F4} | {trainSeconds:F1} | " +
         $"{(summary is null ? "" : summary.EpochsRun.ToString())} | {(progress.Last is { } last ? last.TokensPerSecond.ToString("F0") : "")} | {predictionsPerSecond:F0} | " +
         $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {parameters:N0} |");
-    if (a.GetValueOrDefault("vartrack") == "true") VarTrackErrors(ml, scored, Path.Combine(dir, "test.tsv"));
+    if (a.GetValueOrDefault("vartrack") == "true")
+        VarTrackErrors(ml.Transforms.Conversion.MapKeyToValue("PredictedValue", "PredictedLabel").Fit(scored).Transform(scored)
+            .GetColumn<string>("PredictedValue").ToList(), Path.Combine(dir, "test.tsv"));
     (fitted as IDisposable)?.Dispose();
     return 0;
 }
@@ -133,10 +135,8 @@ static int RunOne(Dictionary<string, string> a)
 /// Where a VarTrack model's errors are (to standard error): its accuracy on the test programs whose answer the rule
 /// "skip every conditional" gets right, and on those where only evaluating a conditional gives the answer.
 /// </summary>
-static void VarTrackErrors(MLContext ml, IDataView scored, string testFile)
+static void VarTrackErrors(IReadOnlyList<string> predicted, string testFile)
 {
-    var predicted = ml.Transforms.Conversion.MapKeyToValue("PredictedValue", "PredictedLabel").Fit(scored).Transform(scored)
-        .GetColumn<string>("PredictedValue").ToList();
     var rows = TsvData.Read(testFile);
     var groups = rows.Select((r, i) => (SkipRuleRight: MLNet.DeepText.Synthetic.VarTrack.Run(r.Text, MLNet.DeepText.Synthetic.VarTrack.ConditionalRule.SkipAll) == r.Label,
         Right: predicted[i] == r.Label)).GroupBy(x => x.SkipRuleRight).ToDictionary(g => g.Key, g => (Count: g.Count(), Accuracy: g.Average(x => x.Right ? 1.0 : 0.0)));
@@ -144,16 +144,18 @@ static void VarTrackErrors(MLContext ml, IDataView scored, string testFile)
     Console.Error.WriteLine($"VarTrack errors: accuracy {Part(true)} the skip-every-conditional rule answers right, {Part(false)} it answers wrong");
 }
 
-/// <summary>The GRU yardstick (<see cref="GruBaseline"/>): --width 128, 2 layers, --lr 2e-3, --batch 32, --max-epochs 100, --budget-minutes 20.</summary>
+/// <summary>The GRU yardstick (<see cref="GruBaseline"/>): --width 128, 2 layers, --lr 2e-3, --batch 32, --max-epochs 100, --budget-minutes 20, --patience 5.</summary>
 static int RunGru(Dictionary<string, string> a)
 {
     var dir = a["data"];
     var train = TsvData.Read(Path.Combine(dir, "train.tsv"));
     var r = GruBaseline.Run(train, TsvData.Read(Path.Combine(dir, "test.tsv")), width: int.Parse(a.GetValueOrDefault("gru-width", "128")), layers: 2,
         maxEpochs: int.Parse(a.GetValueOrDefault("max-epochs", "100")), budgetMinutes: double.Parse(a.GetValueOrDefault("budget-minutes", "20")),
-        learningRate: double.Parse(a.GetValueOrDefault("lr", "2e-3")), batchSize: int.Parse(a.GetValueOrDefault("batch", "32")), seed: int.Parse(a.GetValueOrDefault("seed", "1")));
+        learningRate: double.Parse(a.GetValueOrDefault("lr", "2e-3")), batchSize: int.Parse(a.GetValueOrDefault("batch", "32")), seed: int.Parse(a.GetValueOrDefault("seed", "1")),
+        patience: int.Parse(a.GetValueOrDefault("patience", "5")));
     Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {train.Count:N0} | {a.GetValueOrDefault("name", "GRU, 2 layers")} | {r.Accuracy:F4} | {r.MacroF1:F4} | " +
         $"{r.LogLoss:F4} | {r.TrainSeconds:F1} | {r.Epochs} | {r.TokensPerSecond:F0} | {r.PredictionsPerSecond:F0} | {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} | {r.Parameters:N0} |");
+    if (a.GetValueOrDefault("vartrack") == "true") VarTrackErrors(r.Predicted, Path.Combine(dir, "test.tsv"));
     return 0;
 }
 
@@ -666,9 +668,10 @@ static IEstimator<ITransformer> TrainerOnly(MLContext ml, string model, Dictiona
         "sdca" => ml.Transforms.Text.FeaturizeText("Features", "Text")
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
         // Cache checkpoints: SDCA reads its data many times, and the embeddings should be computed once.
-        "minilm-sdca" => ml.Transforms.Text.SentenceEmbedding("Features", "Text").AppendCacheCheckpoint(ml)
+        // --chunks N: a long text's embedding averages up to N chunks of 254 tokens (default 1: its head).
+        "minilm-sdca" => ml.Transforms.Text.SentenceEmbedding("Features", "Text", maxChunks: int.Parse(a.GetValueOrDefault("chunks", "1"))).AppendCacheCheckpoint(ml)
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
-        "minilm-ngrams-sdca" => ml.Transforms.Text.SentenceEmbedding("Embedding", "Text")
+        "minilm-ngrams-sdca" => ml.Transforms.Text.SentenceEmbedding("Embedding", "Text", maxChunks: int.Parse(a.GetValueOrDefault("chunks", "1")))
             .Append(ml.Transforms.Text.FeaturizeText("NGrams", "Text"))
             .Append(ml.Transforms.Concatenate("Features", "Embedding", "NGrams")).AppendCacheCheckpoint(ml)
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
