@@ -12,9 +12,6 @@ internal sealed record ChunkedSentenceEncoderSpec(int VocabularySize, BertConfig
 {
     public override Encoder Build() => new ChunkedSentenceEncoder(this);
     public override int StateWidth => Config.HiddenSize;
-
-    /// <summary>The most tokens of a text the encoder reads.</summary>
-    public int TextTokens => ChunkTokens * MaxChunks;
 }
 
 /// <summary>
@@ -30,12 +27,14 @@ internal sealed class ChunkedSentenceEncoder : Encoder
     private const int ChunkGroup = 32;
 
     private readonly PretrainedTransformer encoder;
+    private readonly Pooling chunkPooling;   // mean over [CLS] … [SEP], as sentence-transformers
     private readonly ChunkedSentenceEncoderSpec _spec;
 
     public ChunkedSentenceEncoder(ChunkedSentenceEncoderSpec spec) : base(nameof(ChunkedSentenceEncoder))
     {
         _spec = spec;
         encoder = new PretrainedTransformer(new PretrainedTransformerSpec(spec.VocabularySize, spec.Config, Dropout: 0));
+        chunkPooling = new Pooling(PoolingKind.Mean, spec.StateWidth);
         RegisterComponents();
     }
 
@@ -62,9 +61,7 @@ internal sealed class ChunkedSentenceEncoder : Encoder
             using var scope = NewDisposeScope();
             var group = rows.narrow(0, start, Math.Min(ChunkGroup, rows.shape[0] - start));
             var (states, mask) = encoder.call(chunks.index_select(0, group), chunkMask.index_select(0, group));
-            var weights = mask.unsqueeze(-1).to_type(states.dtype);
-            var pooled = states.mul(weights).sum(1).div(weights.sum(1));                // [CLS] … [SEP], as sentence-transformers
-            vectors.index_copy_(0, group, nn.functional.normalize(pooled, dim: 1));
+            vectors.index_copy_(0, group, nn.functional.normalize(chunkPooling.call(states, mask), dim: 1));
         }
         return (vectors.view(batch, count, -1), real.view(batch, count));
     }
