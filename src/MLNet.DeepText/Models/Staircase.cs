@@ -65,7 +65,8 @@ internal sealed record StaircaseSpec(
 /// tokens; with one label per text that path did not learn to track (a count or a variable changed by conditional
 /// statements) in any budget we could run, while a GRU's per-token gates do (RESULTS.md, issue 13). The GRU runs over the right-padded text, so
 /// padding after a text never reaches its tokens, and it is causal. Fed the raw embeddings (N(0, 0.02)) instead of
-/// normalised ones, the GRU barely saw the tokens and did not learn either.
+/// normalised ones, the GRU barely saw the tokens and did not learn either. Embedding dropout acts on what the GRU
+/// reads, not on the state it carries to the core (VarTrack 0.729 against 0.711 with dropout after the GRU).
 /// </para>
 /// </summary>
 internal sealed class Staircase : Encoder
@@ -129,16 +130,16 @@ internal sealed class Staircase : Encoder
     public override (Tensor States, Tensor Mask) forward(Tensor ids, Tensor paddingMask)
     {
         var (leftIds, mask, rightIds, source) = AlignRight(ids, paddingMask);
-        var x = embedding.forward(leftIds);
+        var x = embeddingDropout.forward(embedding.forward(leftIds));
         if (recurrence is not null)
         {
             // Read in order over the right-padded text (padding comes after every real token), then moved like the ids.
-            var e = embedding.forward(rightIds);
+            // Dropout acts on the embeddings the GRU reads, not on what it carries: the tracked state reaches the core whole.
+            var e = embeddingDropout.forward(embedding.forward(rightIds));
             var read = e.add(recurrence.forward(recurrenceNorm!.forward(e)).Item1);
             var moved = read.gather(1, source.clamp(0, read.shape[1] - 1).unsqueeze(2).expand(-1, -1, read.shape[2]));
             x = moved.where(mask.unsqueeze(2), x);
         }
-        x = embeddingDropout.forward(x);
         var states = finalNorm.forward(_spec.Variant == StaircaseVariant.Ladder ? Ladder(x, mask) : Stairs(x, mask));
         if (!_spec.ClassToken) return (states, mask);
         long last = states.shape[1] - 1;
